@@ -1,0 +1,86 @@
+"""Random-position unpooling: each value lands at a random place in its cell."""
+
+import keras
+import tensorflow as tf
+
+from layers import _checks
+from layers import _spatial
+from layers import arithmetic
+
+
+@keras.saving.register_keras_serializable(package="layers")
+class RandomUnpooling2D(keras.layers.Layer):
+    """Unpooling that places each value at a random position of its cell.
+
+    A variant from the course literature on unpooling: when training, every
+    value (each batch element, pixel and channel independently) goes to a
+    position of its ``kh x kw`` output cell drawn uniformly at random, the
+    rest of the cell being zero. At inference it is deterministic and
+    identical to `layers.FixedCornerUnpooling2D` with the upper-left corner.
+
+    Args:
+        size: int or pair ``(kh, kw)``, the cell size (upsampling factor).
+        seed: int or None, seeds the layer's `keras.random.SeedGenerator`, so
+            that a seeded model draws the same positions on every run.
+        data_format: only ``"channels_last"`` (or None for Keras' global
+            setting, which must then be channels-last).
+        **kwargs: base `keras.layers.Layer` arguments.
+
+    Input shape:
+        4D tensor ``(batch, height, width, channels)``.
+
+    Output shape:
+        4D tensor ``(batch, height * kh, width * kw, channels)``.
+
+    Call arguments:
+        inputs: the 4D input.
+        training: Python bool; random positions when True, the fixed
+            upper-left corner otherwise.
+
+    Example:
+
+    >>> unpool = layers.RandomUnpooling2D(size=2, seed=1)
+    >>> y = unpool(x, training=True)    # one non-zero per 2x2 cell, anywhere
+    >>> y = unpool(x)                    # upper-left corner, like inference
+    """
+
+    def __init__(self, size=2, seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.size = _checks.positive_pair(size, "size")
+        if seed is not None and (isinstance(seed, bool)
+                                 or not isinstance(seed, int)):
+            raise ValueError(f"`seed` must be an int or None, got {seed!r}.")
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.data_format = _checks.channels_last(data_format, type(self).__name__)
+        self.input_spec = keras.layers.InputSpec(ndim=4)
+
+    def build(self, input_shape):
+        _checks.rank4(input_shape, type(self).__name__)
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if not training:
+            return _spatial.place_in_cells(inputs, self.size, (0, 0))
+        sy, sx = self.size
+        b, h, w, c = _spatial.dims(inputs)
+        position = keras.random.randint(
+            tf.shape(inputs), 0, sy * sx, dtype="int32",
+            seed=self.seed_generator)
+        # One-hot over the cell's positions, laid out (B, H, W, C, sy, sx),
+        # then moved next to the spatial axes and folded into them.
+        onehot = tf.one_hot(position, sy * sx, dtype=inputs.dtype)
+        cells = tf.reshape(onehot * inputs[..., None], [b, h, w, c, sy, sx])
+        cells = tf.transpose(cells, [0, 1, 4, 2, 5, 3])
+        return tf.reshape(cells, [b, h * sy, w * sx, c])
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, c = _checks.rank4(input_shape, type(self).__name__)
+        return (b, arithmetic.unpooled_size(h, self.size[0]),
+                arithmetic.unpooled_size(w, self.size[1]), c)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size, "seed": self.seed,
+                       "data_format": self.data_format})
+        return config

@@ -1,0 +1,297 @@
+"""Fused fixed-corner unpooling + convolution: the "uconv" of the chairs paper.
+
+Why it is fused
+---------------
+Fixed-corner unpooling by ``s`` followed by a ``k x k`` "same" convolution
+spends ``(s^2 - 1) / s^2`` of its multiply-adds on the zeros the unpooling
+inserted. Output pixel ``p = s*i + r`` (phase ``r``) only ever meets the taps
+``t = t0, t0 + s, ...`` with ``t0 = (c + d - r) mod s`` (``c = (k - 1) // 2``
+the kernel's centre, ``d`` the corner), which read input rows ``i + o_r``,
+``i + o_r + 1``, ... with ``o_r = (r + t0 - c - d) / s``. So every phase is an
+ordinary stride-1 convolution of the small input with a sub-kernel
+``w[t0::s]``, and the output interleaves the ``s x s`` phases. Three exact
+formulations follow:
+
+* ``"phases"``: ``s^2`` convolutions with the exact sub-kernels, then
+  depth-to-space; no wasted multiply-adds.
+* ``"subpixel"``: one stride-1 convolution whose ``s^2 * filters`` output
+  channels are the zero-padded sub-kernels side by side, then depth-to-space
+  (Shi et al. 2016); a few wasted taps, one large op.
+* ``"transpose"``: one stride-``s`` transposed convolution with the flipped
+  kernel and padding ``(k - 1 - c - d, k - s - (k - 1 - c - d))``, the way the
+  authors' Caffe files run it. It needs both paddings to be non-negative.
+
+``"auto"`` picks per compute dtype and width, from measurements on a
+2-core AVX-512/AMX CPU (forward + backward, the chairs generator's stages):
+in float32, ``"transpose"`` for wide outputs (`filters` >= 64; 2.7-3.7x
+faster than the explicit pair), ``"phases"`` for middling ones (>= 16) and
+``"subpixel"`` for narrow ones (5-6x); in bfloat16 and float16, where
+TensorFlow's CPU transposed convolution is 30x *slower* than the explicit
+pair, ``"phases"`` for `filters` >= 64 and ``"subpixel"`` below.
+`experiments.bench_layers` measures all three against the explicit pair.
+"""
+
+import keras
+import tensorflow as tf
+
+from layers import _checks
+from layers import _spatial
+from layers import arithmetic
+
+IMPLEMENTATIONS = ("auto", "phases", "subpixel", "transpose")
+
+# Width thresholds of the "auto" choice (see the module docstring).
+WIDE_FILTERS = 64
+MIDDLE_FILTERS = 16
+
+
+def auto_implementation(filters, dtype, transpose_applicable=True):
+    """The formulation "auto" runs for `filters` outputs in `dtype`."""
+    if dtype in ("bfloat16", "float16"):
+        return "phases" if filters >= WIDE_FILTERS else "subpixel"
+    if filters >= WIDE_FILTERS and transpose_applicable:
+        return "transpose"
+    return "phases" if filters >= MIDDLE_FILTERS else "subpixel"
+
+
+def phase_taps(kernel_size, size, corner):
+    """For one axis: ``(t0, n_taps, offset)`` of every output phase.
+
+    Phase ``r`` output ``i`` equals ``sum_n w[t0 + size*n] * x[i + offset + n]``
+    for ``n < n_taps``; ``n_taps`` is 0 when the kernel is smaller than the
+    cell and no tap reaches that phase (its output is the bias alone).
+    """
+    c = (kernel_size - 1) // 2
+    taps = []
+    for r in range(size):
+        t0 = (c + corner - r) % size
+        n = len(range(t0, kernel_size, size))
+        taps.append((t0, n, (r + t0 - c - corner) // size))
+    return taps
+
+
+def transpose_padding(kernel_size, size, corner):
+    """``(before, after)`` padding of the equivalent transposed convolution."""
+    before = kernel_size - 1 - (kernel_size - 1) // 2 - corner
+    return before, kernel_size - size - before
+
+
+@keras.saving.register_keras_serializable(package="layers")
+class UnpoolConv2D(keras.layers.Layer):
+    """Fixed-corner unpooling followed by a "same" convolution, fused.
+
+    The output equals
+    ``Conv2D(filters, kernel_size, padding="same")(FixedCornerUnpooling2D(size,
+    corner)(x))`` with the same kernel and bias, computed without
+    materialising the unpooled zeros (see the module docstring). The kernel
+    has `keras.layers.Conv2D`'s layout ``(kh, kw, in_channels, filters)``, so
+    weights move between the fused layer and the explicit pair unchanged.
+
+    Args:
+        filters: int, number of output channels.
+        kernel_size: int or pair, the convolution window (odd sizes centre
+            the window; even sizes follow TensorFlow's "same" convention).
+        size: int or pair ``(sy, sx)``, the unpooling factor.
+        corner: pair ``(dy, dx)``, where each value sits in its unpooling cell.
+        activation: activation applied to the output (None: linear).
+        use_bias: whether to add a bias of shape ``(filters,)``.
+        kernel_initializer, bias_initializer: initializers.
+        kernel_regularizer, bias_regularizer, activity_regularizer:
+            regularizers.
+        kernel_constraint, bias_constraint: constraints.
+        implementation: ``"auto"``, ``"phases"``, ``"subpixel"`` or
+            ``"transpose"``; all compute the same function.
+        data_format: only ``"channels_last"``.
+        **kwargs: base `keras.layers.Layer` arguments.
+
+    Input shape:
+        ``(batch, height, width, in_channels)``.
+
+    Output shape:
+        ``(batch, height * sy, width * sx, filters)``.
+
+    Example:
+
+    >>> uconv = layers.UnpoolConv2D(92, 5, activation="relu")
+    >>> uconv(np.zeros((8, 16, 16, 256), "float32")).shape
+    (8, 32, 32, 92)
+    """
+
+    def __init__(self, filters, kernel_size, size=2, corner=(0, 0),
+                 activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, implementation="auto",
+                 data_format=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        name = type(self).__name__
+        if isinstance(filters, bool) or not isinstance(filters, int) or (
+                filters < 1):
+            raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
+        self.filters = filters
+        self.kernel_size = _checks.positive_pair(kernel_size, "kernel_size")
+        self.size = _checks.positive_pair(size, "size")
+        self.corner = _checks.corner_in_cell(corner, self.size)
+        if implementation not in IMPLEMENTATIONS:
+            raise ValueError(f"`implementation` must be one of {IMPLEMENTATIONS}, "
+                             f"got {implementation!r}.")
+        pads = [transpose_padding(k, s, d) for k, s, d in
+                zip(self.kernel_size, self.size, self.corner)]
+        self._transpose_applicable = min(min(p) for p in pads) >= 0
+        if implementation == "transpose":
+            if not self._transpose_applicable:
+                raise ValueError(
+                    f"{name}: implementation='transpose' needs a kernel at "
+                    f"least as large as the unpooling cell and the corner "
+                    f"near its centre; kernel_size={self.kernel_size}, "
+                    f"size={self.size}, corner={self.corner} would need "
+                    f"negative padding {pads}. Use implementation='auto'.")
+        self.implementation = implementation
+        self.activation = keras.activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        self.kernel_constraint = keras.constraints.get(kernel_constraint)
+        self.bias_constraint = keras.constraints.get(bias_constraint)
+        self.data_format = _checks.channels_last(data_format, name)
+        self.input_spec = keras.layers.InputSpec(ndim=4)
+        self._taps = [phase_taps(k, s, d) for k, s, d in
+                      zip(self.kernel_size, self.size, self.corner)]
+
+    @property
+    def resolved_implementation(self):
+        """The formulation `call` runs ("auto" resolved)."""
+        if self.implementation != "auto":
+            return self.implementation
+        return auto_implementation(self.filters, self.compute_dtype,
+                                   self._transpose_applicable)
+
+    def build(self, input_shape):
+        _, _, _, channels = _checks.rank4(input_shape, type(self).__name__)
+        self.kernel = self.add_weight(
+            name="kernel", shape=self.kernel_size + (channels, self.filters),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(
+                name="bias", shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = keras.layers.InputSpec(ndim=4, axes={-1: channels})
+        self.built = True
+
+    def call(self, inputs):
+        kernel = tf.convert_to_tensor(self.kernel)
+        method = self.resolved_implementation
+        if method == "phases":
+            outputs = self._phases(inputs, kernel)
+        elif method == "subpixel":
+            outputs = self._subpixel(inputs, kernel)
+        else:
+            outputs = self._transpose(inputs, kernel)
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias)
+        return self.activation(outputs) if self.activation else outputs
+
+    def _phases(self, x, kernel):
+        b, h, w, _ = _spatial.dims(x)
+        outputs = []
+        for t0y, ny, oy in self._taps[0]:
+            for t0x, nx, ox in self._taps[1]:
+                if ny == 0 or nx == 0:
+                    outputs.append(tf.zeros([b, h, w, self.filters], x.dtype))
+                    continue
+                sub = kernel[t0y::self.size[0], t0x::self.size[1]]
+                outputs.append(_stride1_conv(x, sub, (-oy, oy + ny - 1),
+                                           (-ox, ox + nx - 1)))
+        return _spatial.interleave_phases(outputs, self.size)
+
+    def _subpixel(self, x, kernel):
+        spans = []
+        for axis_taps in self._taps:
+            live = [(o, n) for _, n, o in axis_taps if n]
+            spans.append((min(o for o, _ in live),
+                          max(o + n - 1 for o, n in live)))
+        (lo_y, hi_y), (lo_x, hi_x) = spans
+        blocks = []
+        for t0y, ny, oy in self._taps[0]:
+            for t0x, nx, ox in self._taps[1]:
+                block = kernel[t0y::self.size[0], t0x::self.size[1]]
+                # Place the sub-kernel where its input offsets fall inside
+                # the shared window [lo, hi]; a tapless phase is all zeros.
+                block = tf.pad(block, [
+                    [oy - lo_y, hi_y - (oy + ny - 1)] if ny else [hi_y - lo_y + 1, 0],
+                    [ox - lo_x, hi_x - (ox + nx - 1)] if nx else [hi_x - lo_x + 1, 0],
+                    [0, 0], [0, 0]])
+                blocks.append(block)
+        combined = tf.concat(blocks, axis=-1)
+        y = _stride1_conv(x, combined, (-lo_y, hi_y), (-lo_x, hi_x))
+        if self.size[0] == self.size[1]:
+            return tf.nn.depth_to_space(y, self.size[0])
+        return _spatial.interleave_phases(
+            tf.split(y, self.size[0] * self.size[1], axis=-1), self.size)
+
+    def _transpose(self, x, kernel):
+        b, h, w, _ = _spatial.dims(x)
+        filters = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
+        pads = [transpose_padding(k, s, d) for k, s, d in
+                zip(self.kernel_size, self.size, self.corner)]
+        return tf.nn.conv2d_transpose(
+            x, filters, tf.stack([b, h * self.size[0], w * self.size[1],
+                                  self.filters]),
+            strides=self.size, padding=[[0, 0], list(pads[0]), list(pads[1]),
+                                        [0, 0]])
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, _ = _checks.rank4(input_shape, type(self).__name__)
+        return (b, arithmetic.unpooled_size(h, self.size[0]),
+                arithmetic.unpooled_size(w, self.size[1]), self.filters)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "size": self.size,
+            "corner": self.corner,
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": keras.initializers.serialize(
+                self.kernel_initializer),
+            "bias_initializer": keras.initializers.serialize(
+                self.bias_initializer),
+            "kernel_regularizer": keras.regularizers.serialize(
+                self.kernel_regularizer),
+            "bias_regularizer": keras.regularizers.serialize(
+                self.bias_regularizer),
+            "activity_regularizer": keras.regularizers.serialize(
+                self.activity_regularizer),
+            "kernel_constraint": keras.constraints.serialize(
+                self.kernel_constraint),
+            "bias_constraint": keras.constraints.serialize(self.bias_constraint),
+            "implementation": self.implementation,
+            "data_format": self.data_format,
+        })
+        return config
+
+
+def _stride1_conv(x, kernel, rows, cols):
+    """Stride-1 convolution of `x` padded by `rows`/`cols` (negative: cropped).
+
+    Padding that matches TensorFlow's "same" rule goes to the convolution as
+    "SAME"; anything else is an explicit pad or crop followed by "VALID".
+    Both are much faster on oneDNN than conv2d's explicit-padding mode.
+    """
+    kh, kw = kernel.shape[0], kernel.shape[1]
+    if (tuple(rows) == ((kh - 1) // 2, kh // 2)
+            and tuple(cols) == ((kw - 1) // 2, kw // 2)):
+        return tf.nn.conv2d(x, kernel, strides=1, padding="SAME")
+    x = _spatial.pad_or_crop(x, rows, cols)
+    return tf.nn.conv2d(x, kernel, strides=1, padding="VALID")
