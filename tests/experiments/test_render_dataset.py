@@ -1,0 +1,46 @@
+"""`python -m experiments.render_dataset`: the contact sheet, and its errors."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+from gen import chair_family, chair_renderer, image_files
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "experiments.render_dataset", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_writes_a_sheet_of_styles_by_views(tmp_path):
+    out = tmp_path / "sheets" / "chairs.png"
+    result = _run(f"--out={out}", "--num_chairs=2", "--resolution=32", "--views=0,20,31")
+    assert result.returncode == 0, result.stderr
+    assert "2 chairs (rows) x 3 views" in result.stdout
+    assert "0/20, 232/20, 0/30" in result.stdout
+    sheet = np.asarray(Image.open(out))
+    step = 32 + image_files.GUTTER
+    assert sheet.shape == (2 * step + image_files.GUTTER, 3 * step + image_files.GUTTER, 3)
+    # Tile (row 1, column 1) is style 1 at view 20 (azimuth 232, elevation 20).
+    image = chair_renderer.render_chair(
+        chair_family.chair_style(0, 1), [232.0], [20.0], resolution=32
+    )[0][0]
+    y = x = image_files.GUTTER + step
+    np.testing.assert_array_equal(sheet[y:y + 32, x:x + 32], image)
+    assert np.all(sheet[:image_files.GUTTER] == image_files.GUTTER_VALUE)
+    assert [p.name for p in out.parent.iterdir()] == ["chairs.png"]  # no temp file left
+
+
+def test_bad_flags_are_one_paragraph_and_exit_2(tmp_path):
+    result = _run(f"--out={tmp_path / 'x.png'}", "--views=0,62")
+    assert result.returncode == 2
+    assert "error: --views must be 'all' or view indices 0..61" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.png").exists()
