@@ -1,5 +1,6 @@
 """Glue shared by the `experiments/` scripts: quiet logs and clean errors."""
 
+import logging
 import os
 import sys
 import textwrap
@@ -8,8 +9,13 @@ import textwrap
 # before anything that imports TensorFlow.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# TensorFlow's Python logger prints INFO lines (checkpoint sharding, ...) that
+# drown the scripts' own progress.
+logging.getLogger("tensorflow").setLevel(logging.WARNING)
 
 from absl import app  # noqa: E402
+from absl import flags  # noqa: E402
+from absl import logging as absl_logging  # noqa: E402
 
 from gen.errors import UserError  # noqa: E402
 
@@ -30,6 +36,10 @@ def run(main):
     """
 
     def guarded(argv):
+        # TensorFlow and TFDS log INFO lines through absl; a person running a
+        # script wants its own progress lines (--verbosity=0 brings them back).
+        if not flags.FLAGS["verbosity"].present:
+            absl_logging.set_verbosity(absl_logging.WARNING)
         try:
             return main(argv)
         except UserError as e:
