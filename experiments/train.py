@@ -54,6 +54,10 @@ _LOG = flags.DEFINE_integer("log_every", 100, "Steps between progress lines.")
 _KEEP = flags.DEFINE_integer("keep_checkpoints", 3, "Checkpoints kept.")
 _STRATEGY = flags.DEFINE_string("strategy", "default",
                                 "default | mirrored | multi_worker (TF_CONFIG).")
+_MAX_MINUTES = flags.DEFINE_float(
+    "max_train_minutes", None,
+    "Stop after this much training wall time (checkpoint, results; run again "
+    "to continue).")
 
 
 def config_from_flags():
@@ -70,7 +74,7 @@ def config_from_flags():
         precision=_PRECISION.value, jit_compile=_JIT.value, seed=_SEED.value,
         checkpoint_every=_CKPT.value, sample_every=_SAMPLE.value,
         log_every=_LOG.value, keep_checkpoints=_KEEP.value,
-        strategy=_STRATEGY.value)
+        strategy=_STRATEGY.value, max_train_minutes=_MAX_MINUTES.value)
 
 
 def main(argv):

@@ -252,6 +252,24 @@ class _NanGuard(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class _TimeLimit(keras.callbacks.Callback):
+    """Stops training once `minutes` of wall time have passed."""
+
+    def __init__(self, minutes):
+        super().__init__()
+        self.seconds = None if minutes is None else 60.0 * minutes
+        self.stopped = False
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.seconds is not None and (
+                time.perf_counter() - self.start > self.seconds):
+            self.stopped = True
+            self.model.stop_training = True
+
+
 class _Checkpointer(keras.callbacks.Callback):
     def __init__(self, manager, start_step, every, guard):
         super().__init__()
@@ -461,8 +479,10 @@ def train(config, workdir, echo=print):
             ramp_steps=config.ramp_steps)
         if config.num_transform == 0:
             dataset = dataset.map(_drop_transform)
+        limit = _TimeLimit(config.max_train_minutes)
         callbacks = [
             guard,
+            limit,
             _Checkpointer(manager, step, config.checkpoint_every, guard),
             _Monitor(log, writers[0], step, config.steps, config.log_every,
                      config.batch_size, guard),
@@ -484,6 +504,10 @@ def train(config, workdir, echo=print):
                 "--learning_rate or add --warmup_steps, and resume or start "
                 "a new run.")
         step = int(optimizer.iterations.numpy())
+        if limit.stopped:
+            log(f"stopped at step {step} after --max_train_minutes="
+                f"{config.max_train_minutes}; run again to continue to step "
+                f"{config.steps}")
         if manager.latest_checkpoint != os.path.join(
                 checkpoint_dir, f"ckpt-{step}"):
             manager.save(checkpoint_number=step)

@@ -24,7 +24,7 @@ STRATEGIES = ("default", "mirrored", "multi_worker")
 # may change when a run is resumed.
 OPERATIONAL_FIELDS = ("checkpoint_every", "sample_every", "log_every",
                       "keep_checkpoints", "precision", "jit_compile",
-                      "strategy", "data_dir")
+                      "strategy", "data_dir", "max_train_minutes")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +62,9 @@ class TrainConfig:
         checkpoint_every, sample_every, log_every: periods in steps.
         keep_checkpoints: how many checkpoints to keep.
         strategy: "default", "mirrored" or "multi_worker" (reads TF_CONFIG).
+        max_train_minutes: stop training after this much wall time (a
+            checkpoint is saved and the results written; running again
+            continues towards `steps`). None: no limit.
     """
 
     dataset: str = "synthetic_chairs"
@@ -92,6 +95,7 @@ class TrainConfig:
     log_every: int = 100
     keep_checkpoints: int = 3
     strategy: str = "default"
+    max_train_minutes: float = None
 
     def __post_init__(self):
         _choice("--dataset", self.dataset, DATASETS)
@@ -121,6 +125,11 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 <= value < 1:
                 raise UserError(f"--{name} must be in [0, 1), got {value!r}.")
+        if self.max_train_minutes is not None and not (
+                isinstance(self.max_train_minutes, (int, float))
+                and self.max_train_minutes > 0):
+            raise UserError("--max_train_minutes must be a positive number, "
+                            f"got {self.max_train_minutes!r}.")
         if self.warmup_steps >= self.steps:
             raise UserError(f"--warmup_steps ({self.warmup_steps}) must be "
                             f"smaller than --steps ({self.steps}).")

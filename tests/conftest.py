@@ -16,3 +16,32 @@ def _restore_keras_globals():
     yield
     keras.config.set_dtype_policy(policy)
     keras.backend.clear_session()
+
+
+@pytest.fixture(scope="session")
+def chairs_data_dir(tmp_path_factory):
+    """A TFDS data_dir holding 3 synthetic chairs at 32x32, built once."""
+    from gen import input_pipeline
+
+    data_dir = tmp_path_factory.mktemp("tfds")
+    input_pipeline.load_chairs("synthetic_chairs", data_dir=str(data_dir),
+                               resolution=32, num_chairs=3)
+    return str(data_dir)
+
+
+TINY_RUN_FLAGS = dict(num_chairs=3, resolution=32, width=0.125, batch_size=8,
+                      steps=12, log_every=4, sample_every=6,
+                      checkpoint_every=6, precision="float32")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(chairs_data_dir, tmp_path_factory):
+    """A finished tiny training run (workdir path), trained once."""
+    from gen import train
+    from gen import train_config
+
+    workdir = tmp_path_factory.mktemp("runs") / "tiny"
+    config = train_config.TrainConfig(data_dir=chairs_data_dir,
+                                      **TINY_RUN_FLAGS)
+    train.train(config, str(workdir), echo=lambda line: None)
+    return str(workdir)
