@@ -7,8 +7,35 @@ from layers import _spatial
 from layers import arithmetic
 
 
+class CellUnpooling2D(keras.layers.Layer):
+    """Base of the unpoolings that map each pixel to a ``kh x kw`` cell.
+
+    Holds the cell `size`, the channels-last check and the exact output
+    shape; subclasses decide where in its cell each value goes.
+    """
+
+    def __init__(self, size=2, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.size = _checks.positive_pair(size, "size")
+        self.data_format = _checks.channels_last(data_format, type(self).__name__)
+        self.input_spec = keras.layers.InputSpec(ndim=4)
+
+    def build(self, input_shape):
+        _checks.rank4(input_shape, type(self).__name__)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, c = _checks.rank4(input_shape, type(self).__name__)
+        return (b, arithmetic.unpooled_size(h, self.size[0]),
+                arithmetic.unpooled_size(w, self.size[1]), c)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size,
+                "data_format": self.data_format}
+
+
 @keras.saving.register_keras_serializable(package="layers")
-class FixedCornerUnpooling2D(keras.layers.Layer):
+class FixedCornerUnpooling2D(CellUnpooling2D):
     """Unpooling that puts each value in one fixed corner of its cell.
 
     Each input pixel becomes a ``kh x kw`` cell of the output: its value goes
@@ -48,26 +75,11 @@ class FixedCornerUnpooling2D(keras.layers.Layer):
     """
 
     def __init__(self, size=2, corner=(0, 0), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.size = _checks.positive_pair(size, "size")
+        super().__init__(size=size, data_format=data_format, **kwargs)
         self.corner = _checks.corner_in_cell(corner, self.size)
-        self.data_format = _checks.channels_last(data_format, type(self).__name__)
-        self.input_spec = keras.layers.InputSpec(ndim=4)
-
-    def build(self, input_shape):
-        _checks.rank4(input_shape, type(self).__name__)
-        self.built = True
 
     def call(self, inputs):
         return _spatial.place_in_cells(inputs, self.size, self.corner)
 
-    def compute_output_shape(self, input_shape):
-        b, h, w, c = _checks.rank4(input_shape, type(self).__name__)
-        return (b, arithmetic.unpooled_size(h, self.size[0]),
-                arithmetic.unpooled_size(w, self.size[1]), c)
-
     def get_config(self):
-        config = super().get_config()
-        config.update({"size": self.size, "corner": self.corner,
-                       "data_format": self.data_format})
-        return config
+        return {**super().get_config(), "corner": self.corner}

@@ -3,13 +3,12 @@
 import keras
 import tensorflow as tf
 
-from layers import _checks
 from layers import _spatial
-from layers import arithmetic
+from layers.fixed_corner_unpooling import CellUnpooling2D
 
 
 @keras.saving.register_keras_serializable(package="layers")
-class RandomUnpooling2D(keras.layers.Layer):
+class RandomUnpooling2D(CellUnpooling2D):
     """Unpooling that places each value at a random position of its cell.
 
     A variant from the course literature on unpooling: when training, every
@@ -45,19 +44,12 @@ class RandomUnpooling2D(keras.layers.Layer):
     """
 
     def __init__(self, size=2, seed=None, data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.size = _checks.positive_pair(size, "size")
+        super().__init__(size=size, data_format=data_format, **kwargs)
         if seed is not None and (isinstance(seed, bool)
                                  or not isinstance(seed, int)):
             raise ValueError(f"`seed` must be an int or None, got {seed!r}.")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.data_format = _checks.channels_last(data_format, type(self).__name__)
-        self.input_spec = keras.layers.InputSpec(ndim=4)
-
-    def build(self, input_shape):
-        _checks.rank4(input_shape, type(self).__name__)
-        self.built = True
 
     def call(self, inputs, training=False):
         if not training:
@@ -74,13 +66,5 @@ class RandomUnpooling2D(keras.layers.Layer):
         cells = tf.transpose(cells, [0, 1, 4, 2, 5, 3])
         return tf.reshape(cells, [b, h * sy, w * sx, c])
 
-    def compute_output_shape(self, input_shape):
-        b, h, w, c = _checks.rank4(input_shape, type(self).__name__)
-        return (b, arithmetic.unpooled_size(h, self.size[0]),
-                arithmetic.unpooled_size(w, self.size[1]), c)
-
     def get_config(self):
-        config = super().get_config()
-        config.update({"size": self.size, "seed": self.seed,
-                       "data_format": self.data_format})
-        return config
+        return {**super().get_config(), "seed": self.seed}

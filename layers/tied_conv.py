@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from layers import _checks
 from layers import _spatial
+from layers import _weight_settings
 from layers import arithmetic
 
 
@@ -81,12 +82,13 @@ class TiedConv2D(keras.layers.Layer):
         self.use_bias = use_bias
         self.activation = keras.activations.get(activation)
         self.transpose_activation = keras.activations.get(transpose_activation)
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.kernel_constraint = keras.constraints.get(kernel_constraint)
-        self.bias_constraint = keras.constraints.get(bias_constraint)
+        _weight_settings.assign(
+            self, kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint)
         self.data_format = _checks.channels_last(data_format, type(self).__name__)
         self.forward_input_hw = None
 
@@ -214,19 +216,7 @@ class TiedConv2D(keras.layers.Layer):
             "activation": keras.activations.serialize(self.activation),
             "transpose_activation": keras.activations.serialize(
                 self.transpose_activation),
-            "kernel_initializer": keras.initializers.serialize(
-                self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(
-                self.bias_initializer),
-            "kernel_regularizer": keras.regularizers.serialize(
-                self.kernel_regularizer),
-            "bias_regularizer": keras.regularizers.serialize(
-                self.bias_regularizer),
-            "activity_regularizer": keras.regularizers.serialize(
-                self.activity_regularizer),
-            "kernel_constraint": keras.constraints.serialize(
-                self.kernel_constraint),
-            "bias_constraint": keras.constraints.serialize(self.bias_constraint),
+            **_weight_settings.config(self),
             "data_format": self.data_format,
         })
         return config

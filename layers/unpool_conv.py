@@ -36,6 +36,7 @@ import tensorflow as tf
 
 from layers import _checks
 from layers import _spatial
+from layers import _weight_settings
 from layers import arithmetic
 
 IMPLEMENTATIONS = ("auto", "phases", "subpixel", "transpose")
@@ -150,12 +151,13 @@ class UnpoolConv2D(keras.layers.Layer):
         self.implementation = implementation
         self.activation = keras.activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
-        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
-        self.kernel_constraint = keras.constraints.get(kernel_constraint)
-        self.bias_constraint = keras.constraints.get(bias_constraint)
+        _weight_settings.assign(
+            self, kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint)
         self.data_format = _checks.channels_last(data_format, name)
         self.input_spec = keras.layers.InputSpec(ndim=4)
         self._taps = [phase_taps(k, s, d) for k, s, d in
@@ -263,19 +265,7 @@ class UnpoolConv2D(keras.layers.Layer):
             "corner": self.corner,
             "activation": keras.activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": keras.initializers.serialize(
-                self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(
-                self.bias_initializer),
-            "kernel_regularizer": keras.regularizers.serialize(
-                self.kernel_regularizer),
-            "bias_regularizer": keras.regularizers.serialize(
-                self.bias_regularizer),
-            "activity_regularizer": keras.regularizers.serialize(
-                self.activity_regularizer),
-            "kernel_constraint": keras.constraints.serialize(
-                self.kernel_constraint),
-            "bias_constraint": keras.constraints.serialize(self.bias_constraint),
+            **_weight_settings.config(self),
             "implementation": self.implementation,
             "data_format": self.data_format,
         })
