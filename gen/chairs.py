@@ -40,7 +40,7 @@ Layer names (used by `gen` tools that cut the network): ``class_fc1``,
 ``class_fc2``, ``view_fc1``, ``view_fc2``, ``transform_fc1``,
 ``transform_fc2``, ``joint_fc1``, ``joint_fc2``, ``rgb_fc`` / ``mask_fc``
 (``maps_fc`` in one-stream variants), ``rgb_uconv1`` ... / ``mask_uconv1``
-... (``uconv1`` ... in one-stream variants), ``*_conv*`` for the extra
+... (``uconv1`` ... in one-stream variants), ``conv1`` ... for the extra
 convolutions of ``1s-S-deep``.
 """
 
@@ -152,6 +152,40 @@ class SliceChannels(keras.layers.Layer):
         return {**super().get_config(), "start": self.start, "stop": self.stop}
 
 
+@keras.saving.register_keras_serializable(package="gen")
+class NearestUpsamplingInitializer(keras.initializers.Initializer):
+    """Draws uconv kernels that start as nearest-neighbour upsampling + conv.
+
+    A kernel ``k_small * box`` (a random ``(k - s + 1)``-wide kernel
+    convolved with an ``s x s`` box) makes fixed-corner unpooling followed
+    by the convolution equal nearest-neighbour upsampling followed by
+    ``k_small``: every output phase starts with the same filter, so the
+    network starts free of checkerboard artifacts (Aitken et al. 2017, "ICNR";
+    Odena et al. 2016). `k_small` is He-normal (ReLU layers) or Glorot-uniform
+    (linear outputs) for its own fan-in and fan-out.
+    """
+
+    def __init__(self, size=2, relu=True, seed=None):
+        self.size, self.relu, self.seed = size, relu, seed
+
+    def __call__(self, shape, dtype=None):
+        kh, kw, cin, cout = shape
+        s = self.size
+        small = (kh - s + 1, kw - s + 1, cin, cout)
+        base = (keras.initializers.HeNormal(self.seed) if self.relu
+                else keras.initializers.GlorotUniform(self.seed))(small, dtype)
+        # Full 2-D convolution of `small` with an s x s box of ones.
+        kernel = 0.0
+        for dy in range(s):
+            for dx in range(s):
+                kernel = kernel + keras.ops.pad(
+                    base, [[dy, s - 1 - dy], [dx, s - 1 - dx], [0, 0], [0, 0]])
+        return kernel
+
+    def get_config(self):
+        return {"size": self.size, "relu": self.relu, "seed": self.seed}
+
+
 def _activation(config):
     return leaky_relu_01 if config.activation == "leaky_relu" else "relu"
 
@@ -173,7 +207,7 @@ class _Builder:
     def uconv(self, filters, name, activation=True):
         return layers.UnpoolConv2D(
             filters, KERNEL_SIZE, activation=self.act if activation else None,
-            kernel_initializer="he_normal" if activation else "glorot_uniform",
+            kernel_initializer=NearestUpsamplingInitializer(2, relu=activation),
             name=name, dtype=self.dtype)
 
     def conv(self, filters, name):
@@ -185,7 +219,8 @@ class _Builder:
     def branch(self, h, channels, prefix, deep=False):
         """FC -> 8x8 maps -> uconvs; the last uconv is linear."""
         maps = [self.config.scaled(c) for c in channels[:-1]] + [channels[-1]]
-        h = self.dense(BASE_SIZE * BASE_SIZE * maps[0], f"{prefix}fc")(h)
+        h = self.dense(BASE_SIZE * BASE_SIZE * maps[0],
+                       f"{prefix}fc" if prefix else "maps_fc")(h)
         h = keras.layers.Reshape((BASE_SIZE, BASE_SIZE, maps[0]),
                                  name=f"{prefix}maps", dtype=self.dtype)(h)
         uconv_prefix = f"{prefix}uconv" if prefix else "uconv"

@@ -38,13 +38,44 @@ def predict(model, data, batch_size=64):
     return render.generate(model, inputs, batch_size)
 
 
-def per_image_scores(model, data, batch_size=64):
-    """Per-image masked-RGB MSE, PSNR (dB) and mask IoU, as (N,) arrays."""
+def mse(target, predicted):
+    """Per-image mean squared error over pixels and channels, (N,)."""
+    diff = np.asarray(predicted, np.float64) - np.asarray(target, np.float64)
+    return (diff ** 2).reshape(len(diff), -1).mean(axis=1)
+
+
+def ssim(target, predicted, batch_size=256):
+    """Per-image SSIM (N,) of images in [0, 1]: `tf.image.ssim` with
+    max_val 1 and its defaults (Gaussian window 11, sigma 1.5, K1 0.01,
+    K2 0.03, mean over positions and channels). Images need at least
+    11 x 11 pixels."""
+    import tensorflow as tf
+
+    target = np.asarray(target, np.float32)
+    predicted = np.asarray(predicted, np.float32)
+    return np.concatenate([
+        tf.image.ssim(target[i:i + batch_size], predicted[i:i + batch_size],
+                      max_val=1.0).numpy()
+        for i in range(0, len(target), batch_size)]).astype(np.float64)
+
+
+def image_scores(rgb, mask, target_rgb, target_mask, with_ssim=False):
+    """Per-image masked-RGB MSE, PSNR (dB), mask IoU and, `with_ssim`, the
+    masked-RGB SSIM, as (N,) arrays, from generated and target arrays."""
+    errors = mse(target_rgb, rgb)
+    scores = {"mse": errors, "psnr": psnr(errors),
+              "mask_iou": mask_iou(target_mask, mask)}
+    if with_ssim:
+        scores["ssim"] = ssim(target_rgb, rgb)
+    return scores
+
+
+def per_image_scores(model, data, batch_size=64, with_ssim=False):
+    """Per-image masked-RGB MSE, PSNR (dB), mask IoU (and SSIM, `with_ssim`)
+    of the generator on `data`, as (N,) arrays."""
     rgb, mask = predict(model, data, batch_size)
     target_rgb, target_mask = targets(data)
-    mse = ((rgb - target_rgb) ** 2).reshape(len(rgb), -1).mean(axis=1)
-    return {"mse": mse, "psnr": psnr(mse),
-            "mask_iou": mask_iou(target_mask, mask)}
+    return image_scores(rgb, mask, target_rgb, target_mask, with_ssim)
 
 
 def summary(model, data, batch_size=64):

@@ -58,6 +58,26 @@ def generator_inputs(model, *, classes, azimuths, elevations, transforms=None):
     return inputs
 
 
+def call_batches(model, inputs, batch_size=64):
+    """`model` called on a dict of numpy inputs, `batch_size` rows at a
+    time; its output (a dict, or one array) as float32 numpy.
+
+    Calls the model directly: for the few small batches the exploring tools
+    draw, `keras.Model.predict`'s per-call set-up costs more than the work.
+    """
+    n = len(next(iter(inputs.values())))
+    parts = []
+    for start in range(0, n, batch_size):
+        batch = {k: np.asarray(v[start:start + batch_size], np.float32)
+                 for k, v in inputs.items()}
+        out = model(batch, training=False)
+        parts.append({k: np.asarray(v, np.float32) for k, v in out.items()}
+                     if isinstance(out, dict) else np.asarray(out, np.float32))
+    if isinstance(parts[0], dict):
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return np.concatenate(parts)
+
+
 def generate(model, inputs, batch_size=64):
     """Runs the generator; returns (rgb (N, R, R, 3), mask (N, R, R, 1)) in
     [0, 1] as float32 numpy arrays."""
@@ -106,3 +126,99 @@ def comparison_grid(generated, real, rows, cols):
     pairs = pairs.reshape((rows, cols * 2) + generated.shape[1:])
     return image_files.grid(pairs.reshape((-1,) + generated.shape[1:]), rows,
                             cols * 2)
+
+
+def draw(model, *, classes, azimuths, elevations, transforms=None,
+         batch_size=64):
+    """On-white images (N, R, R, 3) in [0, 1]; arguments as
+    `generator_inputs`."""
+    inputs = generator_inputs(model, classes=classes, azimuths=azimuths,
+                              elevations=elevations, transforms=transforms)
+    out = call_batches(model, inputs, batch_size)
+    return on_white(np.clip(out["rgb"], 0, 1), np.clip(out["mask"], 0, 1))
+
+
+def chairs_by_views(model, chair_ids, azimuths, elevations):
+    """Every chair at every view: (len(chair_ids), V, R, R, 3) on white.
+
+    `azimuths` and `elevations` (degrees) give the V views, broadcast
+    together.
+    """
+    azimuths, elevations = np.broadcast_arrays(
+        np.asarray(azimuths, np.float32), np.asarray(elevations, np.float32))
+    chairs_count, views = len(chair_ids), azimuths.size
+    images = draw(model, classes=np.repeat(np.asarray(chair_ids), views),
+                  azimuths=np.tile(azimuths.ravel(), chairs_count),
+                  elevations=np.tile(elevations.ravel(), chairs_count))
+    return images.reshape((chairs_count, views) + images.shape[1:])
+
+
+def real_views(data, chair_ids, view_indices):
+    """The real images (len(chair_ids), V, R, R, 3) in [0, 1] of a
+    `gen.input_pipeline.ChairsData`, on white as stored."""
+    from gen.errors import UserError
+
+    rows = []
+    for chair in chair_ids:
+        for view in view_indices:
+            hit = np.flatnonzero((data.chair_ids == chair)
+                                 & (data.view_indices == view))
+            if not hit.size:
+                raise UserError(f"The data hold no image of chair {chair} at "
+                                f"view {view}.")
+            rows.append(hit[0])
+    images = data.images[np.asarray(rows)].astype(np.float32) / 255.0
+    return images.reshape((len(chair_ids), len(view_indices))
+                          + images.shape[1:])
+
+
+def view_grid_figure(model, chair_ids, view_indices, data=None,
+                     holdout=None):
+    """Chairs (rows) x standard views (columns) as a labelled picture.
+
+    With `data` (a `ChairsData`), every chair's row is followed by its real
+    images. With ``holdout="views"`` the held-out views' labels carry a "*".
+    """
+    from gen import chair_views
+    from gen import figures
+
+    view_indices = np.asarray(view_indices)
+    azimuths = chair_views.azimuth_of_view(view_indices)
+    elevations = chair_views.elevation_of_view(view_indices)
+    generated = chairs_by_views(model, chair_ids, azimuths, elevations)
+    row_labels = [f"chair {c}" for c in chair_ids]
+    if data is not None:
+        real = real_views(data, chair_ids, view_indices)
+        generated = np.stack([generated, real], axis=1).reshape(
+            (-1,) + generated.shape[1:])
+        row_labels = [label for c in chair_ids
+                      for label in (f"chair {c}", f"chair {c} real")]
+    marks = (chair_views.is_heldout_view(view_indices) if holdout == "views"
+             else np.zeros(len(view_indices), bool))
+    col_labels = [figures.angle_label(a, e) + ("*" if m else "")
+                  for a, e, m in zip(azimuths, elevations, marks)]
+    title = "azimuth/elevation" + ("; * held out in training"
+                                   if marks.any() else "")
+    rows, cols = len(row_labels), len(view_indices)
+    return figures.labelled_grid(
+        generated.reshape((-1,) + generated.shape[2:]), rows, cols,
+        row_labels=row_labels, col_labels=col_labels, title=title)
+
+
+def write_view_grid(path, model, chair_ids, view_indices, data=None,
+                    holdout=None):
+    """Writes `view_grid_figure` as a PNG; returns the path."""
+    return image_files.write_png(path, view_grid_figure(
+        model, chair_ids, view_indices, data, holdout))
+
+
+def write_turntable(path, model, chair_id, frames=124,
+                    elevation=DEFAULT_ELEVATION, frame_ms=60):
+    """One chair spinning once, `frames` frames, enlarged like the figures'
+    tiles; returns the path."""
+    from gen import figures
+
+    spin = chairs_by_views(model, [chair_id], turntable_azimuths(frames),
+                           elevation)[0]
+    spin = figures.enlarge(spin, figures.tile_scale(spin.shape[1]))
+    return image_files.write_gif(path, spin, frame_ms=frame_ms)

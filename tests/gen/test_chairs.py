@@ -143,3 +143,32 @@ def test_mixed_precision_outputs_float32():
                  "transform": np.zeros((3, 8), "float32")})
     assert out["rgb"].dtype == "float32" and out["mask"].dtype == "float32"
     assert model.get_layer("rgb_uconv1").compute_dtype == "bfloat16"
+
+
+def test_uconv_initialisation_starts_free_of_checkerboards():
+    init = chairs.NearestUpsamplingInitializer(2, seed=3)
+    kernel = np.asarray(init((5, 5, 3, 4)))
+    uconv = layers.UnpoolConv2D(4, 5, use_bias=False)
+    uconv.build((None, 6, 6, 3))
+    uconv.set_weights([kernel])
+    # A constant input gives the same value at all four output phases
+    # (the interior, away from the zero padding).
+    y = np.asarray(uconv(np.ones((1, 6, 6, 3), "float32")))[0, 4:8, 4:8]
+    np.testing.assert_allclose(y[0::2, 0::2], y[1::2, 1::2], rtol=1e-5)
+    np.testing.assert_allclose(y[0::2, 1::2], y[1::2, 0::2], rtol=1e-5)
+    np.testing.assert_allclose(y[0::2, 0::2], y[0::2, 1::2], rtol=1e-5)
+    # It is a 4x4 kernel convolved with a 2x2 box: undo the box and compare.
+    small = np.zeros((4, 4, 3, 4))
+    for i in range(4):
+        for j in range(4):
+            small[i, j] = (kernel[i, j] - small[i - 1, j] * (i > 0)
+                           - small[i, j - 1] * (j > 0)
+                           - small[i - 1, j - 1] * (i > 0 and j > 0))
+    boxed = sum(np.pad(small, [[dy, 1 - dy], [dx, 1 - dx], [0, 0], [0, 0]])
+                for dy in (0, 1) for dx in (0, 1))
+    np.testing.assert_allclose(boxed, kernel, rtol=1e-4, atol=1e-5)
+    assert chairs.NearestUpsamplingInitializer.from_config(
+        init.get_config()).get_config() == init.get_config()
+    generator = chairs.build_generator(chairs.GeneratorConfig(3, 32, width=0.125))
+    assert isinstance(generator.get_layer("rgb_uconv1").kernel_initializer,
+                      chairs.NearestUpsamplingInitializer)

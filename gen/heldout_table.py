@@ -1,0 +1,118 @@
+"""The held-out table of a trained generator: how well it draws the views
+(and chairs) it was trained on and those it was not.
+
+Per image, on the generator's masked RGB output against the target image
+times its mask (both in [0, 1], as trained) and on the mask:
+
+- MSE: mean squared error per pixel and channel (the papers' measure);
+- PSNR: ``10 log10(1 / MSE)`` in dB, per image;
+- SSIM: structural similarity (`gen.evaluation.ssim`);
+- mask IoU: intersection over union of the masks thresholded at 0.5.
+
+The table reports the mean of each over the images of each subset, which
+depend on the run's held-out protocol (`gen.input_pipeline.select`):
+
+- holdout "views": training views and held-out views (every 5th azimuth);
+- holdout "chairs": training chairs and held-out chairs. A held-out chair's
+  class id is still an entry of the one-hot input, but the weights reading
+  that entry were never trained: its numbers say what the generator draws
+  for a style code it never learned (a floor to compare with), not how it
+  generalises to new chairs;
+- holdout "none": every image, and the views other runs hold out, both
+  trained on.
+"""
+
+import numpy as np
+
+from gen import chair_views
+from gen import evaluation
+from gen import input_pipeline
+
+CHUNK = 512  # images scored at a time, so that large datasets fit in memory
+MEASURES = ("mse", "psnr", "ssim", "mask_iou")
+
+_STEP = chair_views.HELDOUT_AZIMUTH_STEP
+_HELDOUT_VIEWS = (
+    f"every {_STEP}th azimuth at both elevations "
+    f"({2 * len(range(0, chair_views.NUM_AZIMUTHS, _STEP))} views per chair)")
+
+
+def subsets(data, holdout):
+    """``[(key, title, meaning, ChairsData)]`` of the run's protocol."""
+    train = input_pipeline.select(data, holdout=holdout, subset="train")
+    heldout = input_pipeline.select(data, holdout=holdout, subset="eval")
+    if holdout == "views":
+        return [
+            ("train_views", "training views",
+             "the views of every chair the generator was trained on", train),
+            ("heldout_views", "held-out views",
+             f"{_HELDOUT_VIEWS}, never shown in training", heldout),
+        ]
+    if holdout == "chairs":
+        step = input_pipeline.HELDOUT_CHAIR_STEP
+        return [
+            ("train_chairs", "training chairs",
+             "every view of the chairs the generator was trained on", train),
+            ("heldout_chairs", "held-out chairs",
+             f"every view of chairs 0, {step}, {2 * step}, ..., never shown "
+             "in training: their one-hot entries were never trained, so this "
+             "is what the generator draws for an unlearned style code",
+             heldout),
+        ]
+    return [
+        ("all_views", "all views",
+         "every image (holdout none: all were trained on)", train),
+        ("views_j5", "views j % 5 = 0",
+         f"{_HELDOUT_VIEWS}, trained on in this run", heldout),
+    ]
+
+
+def score_data(model, data, batch_size=64):
+    """Per-image scores (`MEASURES`, (N,) arrays) of the generator on
+    `data`, computed `CHUNK` images at a time."""
+    parts = []
+    for start in range(0, len(data), CHUNK):
+        rows = data.rows(np.arange(start, min(start + CHUNK, len(data))))
+        parts.append(evaluation.per_image_scores(model, rows, batch_size,
+                                                 with_ssim=True))
+    return {name: np.concatenate([p[name] for p in parts])
+            for name in MEASURES}
+
+
+def evaluate(model, data, holdout, batch_size=64):
+    """The table as a dict: holdout and, per subset key, its title, meaning,
+    image/chair counts and the mean of every measure."""
+    table = {"holdout": holdout, "subsets": {}}
+    for key, title, meaning, rows in subsets(data, holdout):
+        entry = {"title": title, "meaning": meaning, "images": len(rows),
+                 "chairs": int(len(np.unique(rows.chair_ids)))}
+        if len(rows):
+            scores = score_data(model, rows, batch_size)
+            entry.update({name: float(np.mean(scores[name]))
+                          for name in MEASURES})
+        table["subsets"][key] = entry
+    return table
+
+
+def markdown(table):
+    """The table in Markdown, with what each row and measure means."""
+    lines = ["| subset | images | chairs | MSE | PSNR (dB) | SSIM "
+             "| mask IoU |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for entry in table["subsets"].values():
+        if "mse" not in entry:
+            lines.append(f"| {entry['title']} | 0 | 0 | - | - | - | - |")
+            continue
+        lines.append(
+            f"| {entry['title']} | {entry['images']} | {entry['chairs']} | "
+            f"{entry['mse']:.5f} | {entry['psnr']:.2f} | {entry['ssim']:.3f} "
+            f"| {entry['mask_iou']:.3f} |")
+    lines.append("")
+    for entry in table["subsets"].values():
+        lines.append(f"- *{entry['title']}*: {entry['meaning']}.")
+    lines.append(
+        f"- Held-out protocol: `holdout={table['holdout']}`. Measures are "
+        "means over images, on the RGB output against the image times its "
+        "mask (in [0, 1]): MSE per pixel and channel (the papers' measure), "
+        "PSNR = 10 log10(1/MSE) per image, SSIM (Gaussian window 11, "
+        "sigma 1.5); mask IoU at threshold 0.5.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,14 @@
+"""Fixtures of the end-to-end script tests."""
+
+import pytest
+
+from tests.experiments.explore_runs import ExploreRuns
+
+
+@pytest.fixture(scope="session")
+def explore_runs(tiny_run, tmp_path_factory):
+    """The explore scripts' runs on the tiny run (`explore_runs.ARGS`),
+    started together on first use."""
+    runs = ExploreRuns(tiny_run, str(tmp_path_factory.mktemp("explore")))
+    yield runs
+    runs.close()

@@ -1,0 +1,115 @@
+"""The held-out table equals a numpy computation on the same images; SSIM
+against a numpy SSIM written from its definition."""
+
+
+import numpy as np
+import pytest
+
+from gen import evaluation
+from gen import heldout_table
+from gen import input_pipeline
+from gen import render
+from gen import run_files
+
+
+def _gaussian_window(size=11, sigma=1.5):
+    x = np.arange(size) - (size - 1) / 2
+    g = np.exp(-x ** 2 / (2 * sigma ** 2))
+    g /= g.sum()
+    return np.outer(g, g)
+
+
+def numpy_ssim(x, y, max_value=1.0, k1=0.01, k2=0.03):
+    """Mean SSIM of two (H, W, C) images: Gaussian-weighted local means,
+    variances and covariance over 11x11 windows inside the image (no
+    padding), per channel, averaged over positions and channels."""
+    window = _gaussian_window()
+    c1, c2 = (k1 * max_value) ** 2, (k2 * max_value) ** 2
+
+    def local(image):  # (H', W', C) weighted means over every window
+        patches = np.lib.stride_tricks.sliding_window_view(
+            image, (11, 11), axis=(0, 1))
+        return np.einsum("ijcuv,uv->ijc", patches, window)
+
+    x, y = x.astype(np.float64), y.astype(np.float64)
+    mx, my = local(x), local(y)
+    vx, vy = local(x * x) - mx ** 2, local(y * y) - my ** 2
+    cxy = local(x * y) - mx * my
+    ssim_map = ((2 * mx * my + c1) * (2 * cxy + c2)) / (
+        (mx ** 2 + my ** 2 + c1) * (vx + vy + c2))
+    return ssim_map.mean()
+
+
+def test_ssim_matches_its_definition():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(size=(3, 32, 32, 3)).astype("float32")
+    b = np.clip(a + rng.normal(scale=0.1, size=a.shape), 0, 1).astype(
+        "float32")
+    got = evaluation.ssim(a, b)
+    expected = [numpy_ssim(x, y) for x, y in zip(a, b)]
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+    np.testing.assert_allclose(evaluation.ssim(a, a), 1.0, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def run(tiny_run):
+    info = run_files.locate(workdir=tiny_run)
+    model = run_files.load_generator(info.generator_path)
+    return model, run_files.load_data(run_files.data_source(info), model)
+
+
+def test_table_equals_numpy_on_the_same_images(run):
+    model, data = run
+    table = heldout_table.evaluate(model, data, "views")
+    assert list(table["subsets"]) == ["train_views", "heldout_views"]
+    for key, subset in (("train_views", "train"), ("heldout_views", "eval")):
+        rows = input_pipeline.select(data, holdout="views", subset=subset)
+        inputs = render.generator_inputs(model, classes=rows.chair_ids,
+                                         azimuths=rows.azimuths,
+                                         elevations=rows.elevations)
+        rgb, mask = render.generate(model, inputs)
+        target_mask = rows.masks.astype(np.float64)
+        target = rows.images / 255.0 * target_mask
+        mse = ((rgb - target) ** 2).mean(axis=(1, 2, 3))
+        psnr = 10 * np.log10(1 / mse)
+        t, p = target_mask > 0.5, mask > 0.5
+        iou = (t & p).sum(axis=(1, 2, 3)) / (t | p).sum(axis=(1, 2, 3))
+        ssim = [numpy_ssim(x, y) for x, y in zip(target, rgb)]
+        entry = table["subsets"][key]
+        assert entry["images"] == len(rows) == 3 * (48 if subset == "train"
+                                                    else 14)
+        assert entry["chairs"] == 3
+        assert entry["mse"] == pytest.approx(mse.mean(), rel=1e-5)
+        assert entry["psnr"] == pytest.approx(psnr.mean(), rel=1e-5)
+        assert entry["mask_iou"] == pytest.approx(iou.mean(), rel=1e-6)
+        assert entry["ssim"] == pytest.approx(np.mean(ssim), abs=1e-4)
+
+
+def test_protocols_chunks_and_markdown(run, monkeypatch):
+    model, data = run
+    rows = data.rows(np.arange(20))
+    whole = heldout_table.score_data(model, rows)
+    monkeypatch.setattr(heldout_table, "CHUNK", 10)
+    chunked = heldout_table.score_data(model, rows)
+    for name in heldout_table.MEASURES:
+        np.testing.assert_allclose(chunked[name], whole[name], rtol=1e-5,
+                                   atol=1e-6)
+
+    views = heldout_table.subsets(data, "views")
+    assert [s[0] for s in views] == ["train_views", "heldout_views"]
+    chairs = heldout_table.subsets(data, "chairs")
+    assert [s[0] for s in chairs] == ["train_chairs", "heldout_chairs"]
+    assert set(chairs[1][3].chair_ids) == {0}
+    assert "never shown in training" in chairs[1][2]
+    none = heldout_table.subsets(data, "none")
+    assert len(none[0][3]) == len(data)
+    assert "trained on in this run" in none[1][2]
+
+    few = data.rows((data.chair_ids < 2) & (data.view_indices < 5))
+    table = heldout_table.evaluate(model, few, "chairs")
+    text = heldout_table.markdown(table)
+    lines = text.splitlines()
+    assert lines[0].startswith("| subset | images | chairs | MSE |")
+    assert lines[2].startswith("| training chairs | 5 | 1 | ")
+    assert lines[3].startswith("| held-out chairs | 5 | 1 | ")
+    assert "unlearned style code" in text and "`holdout=chairs`" in text
