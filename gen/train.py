@@ -39,6 +39,7 @@ from gen import image_files
 from gen import input_pipeline
 from gen import losses
 from gen import metrics
+from gen import optimizers
 from gen import render
 from gen import train_config
 from gen.errors import UserError
@@ -165,11 +166,14 @@ def generator_config(config, num_classes):
 def create_model_and_optimizer(config, num_classes, policy, jit_compile):
     """The compiled generator and its Adam optimiser (variables built).
 
+    The optimiser is `gen.optimizers.FusedAdam`: Keras' Adam with TensorFlow's
+    fused update kernel (same update and slots, a third of the time).
+
     Call inside a `tf.distribute` strategy's scope to place them.
     """
     gconfig = generator_config(config, num_classes)
     model = chairs.build_generator(gconfig, dtype=policy)
-    optimizer = keras.optimizers.Adam(
+    optimizer = optimizers.FusedAdam(
         LearningRate(config.learning_rate, config.steps, config.schedule,
                      config.warmup_steps),
         beta_1=config.beta1, beta_2=config.beta2, epsilon=config.epsilon)

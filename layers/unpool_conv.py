@@ -21,13 +21,16 @@ formulations follow:
   kernel and padding ``(k - 1 - c - d, k - s - (k - 1 - c - d))``, the way the
   authors' Caffe files run it. It needs both paddings to be non-negative.
 
-``"auto"`` picks per compute dtype and width, from measurements on a
-2-core AVX-512/AMX CPU (forward + backward, the chairs generator's stages):
-in float32, ``"transpose"`` for wide outputs (`filters` >= 64; 2.7-3.7x
-faster than the explicit pair), ``"phases"`` for middling ones (>= 16) and
-``"subpixel"`` for narrow ones (5-6x); in bfloat16 and float16, where
-TensorFlow's CPU transposed convolution is 30x *slower* than the explicit
-pair, ``"phases"`` for `filters` >= 64 and ``"subpixel"`` below.
+``"auto"`` picks by width and compute dtype, from measurements on a 2-core
+AVX-512/AMX CPU (the chairs generator's stages and its whole training step):
+``"phases"`` for wide outputs (`filters` >= 16 in float32, >= 64 in
+bfloat16/float16) and ``"subpixel"`` for narrow ones, where one wide
+convolution beats ``s^2`` thin ones (5-6x faster than the explicit pair for
+3 or 1 output channels). ``"transpose"`` ties with ``"phases"`` on forward +
+backward of a single float32 layer but its forward pass is twice as slow, so
+a float32 training step of the generator is 10% slower with it, and
+TensorFlow's CPU transposed convolution is 30x slower than the explicit pair
+in bfloat16; it is never chosen automatically.
 `experiments.bench_layers` measures all three against the explicit pair.
 """
 
@@ -41,18 +44,16 @@ from layers import arithmetic
 
 IMPLEMENTATIONS = ("auto", "phases", "subpixel", "transpose")
 
-# Width thresholds of the "auto" choice (see the module docstring).
-WIDE_FILTERS = 64
-MIDDLE_FILTERS = 16
+# Width from which "auto" runs one convolution per phase (see the module
+# docstring); narrower layers run one sub-pixel convolution.
+PHASES_MIN_FILTERS = {"float32": 16, "float64": 16}
+PHASES_MIN_FILTERS_LOW_PRECISION = 64
 
 
-def auto_implementation(filters, dtype, transpose_applicable=True):
+def auto_implementation(filters, dtype):
     """The formulation "auto" runs for `filters` outputs in `dtype`."""
-    if dtype in ("bfloat16", "float16"):
-        return "phases" if filters >= WIDE_FILTERS else "subpixel"
-    if filters >= WIDE_FILTERS and transpose_applicable:
-        return "transpose"
-    return "phases" if filters >= MIDDLE_FILTERS else "subpixel"
+    threshold = PHASES_MIN_FILTERS.get(dtype, PHASES_MIN_FILTERS_LOW_PRECISION)
+    return "phases" if filters >= threshold else "subpixel"
 
 
 def phase_taps(kernel_size, size, corner):
@@ -137,11 +138,10 @@ class UnpoolConv2D(keras.layers.Layer):
         if implementation not in IMPLEMENTATIONS:
             raise ValueError(f"`implementation` must be one of {IMPLEMENTATIONS}, "
                              f"got {implementation!r}.")
-        pads = [transpose_padding(k, s, d) for k, s, d in
-                zip(self.kernel_size, self.size, self.corner)]
-        self._transpose_applicable = min(min(p) for p in pads) >= 0
         if implementation == "transpose":
-            if not self._transpose_applicable:
+            pads = [transpose_padding(k, s, d) for k, s, d in
+                    zip(self.kernel_size, self.size, self.corner)]
+            if min(min(p) for p in pads) < 0:
                 raise ValueError(
                     f"{name}: implementation='transpose' needs a kernel at "
                     f"least as large as the unpooling cell and the corner "
@@ -168,8 +168,7 @@ class UnpoolConv2D(keras.layers.Layer):
         """The formulation `call` runs ("auto" resolved)."""
         if self.implementation != "auto":
             return self.implementation
-        return auto_implementation(self.filters, self.compute_dtype,
-                                   self._transpose_applicable)
+        return auto_implementation(self.filters, self.compute_dtype)
 
     def build(self, input_shape):
         _, _, _, channels = _checks.rank4(input_shape, type(self).__name__)

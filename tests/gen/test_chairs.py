@@ -81,7 +81,10 @@ def test_euclidean_loss_matches_numpy():
     loss, weights = losses.generator_losses(config)
     total = (weights["rgb"] * float(loss["rgb"](rgb, pred_rgb))
              + weights["mask"] * float(loss["mask"](mask, pred_mask)))
-    expected = ((pred_rgb - rgb) ** 2).mean() + 0.1 * ((pred_mask - mask) ** 2).mean()
+    # Caffe's EuclideanLoss: half the per-image sum, averaged over images.
+    n = len(rgb)
+    expected = (0.5 * ((pred_rgb - rgb) ** 2).sum() / n
+                + 0.1 * 0.5 * ((pred_mask - mask) ** 2).sum() / n)
     np.testing.assert_allclose(total, expected, rtol=1e-5)
 
 
