@@ -5,7 +5,8 @@
 Prints two tables: UnpoolConv2D (each implementation) against the explicit
 FixedCornerUnpooling2D + Conv2D pair on the chairs generator's stages, and
 switch pooling + unpooling with and without XLA against the TF Addons recipe.
-Figures are medians over interleaved rounds (see gen/benchmarks.py).
+Times are medians over interleaved rounds, speed-ups the median of the
+per-round ratios (see gen/benchmarks.py).
 """
 
 from gen import cli  # noqa: F401  (first: quiet TensorFlow logs)

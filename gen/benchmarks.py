@@ -2,9 +2,9 @@
 
 This machine's speed drifts by tens of percent from minute to minute (other
 tenants share the host), so a benchmark never compares timings taken at
-different moments: every round runs each variant once, in turn, and the
-reported figure is the per-variant median over rounds. Ratios of those
-medians are what the project's speed targets refer to.
+different moments: every round runs each variant once, in turn. Times are per-variant medians
+over rounds; a speed-up is the median over rounds of the ratio of two
+variants' times in the same round, so that drift between rounds cancels.
 """
 
 import dataclasses
@@ -21,11 +21,13 @@ def _block(result):
             t.numpy()
 
 
-def interleaved_medians(variants, rounds=7, warmup=2):
-    """Median seconds per call of each zero-argument callable in `variants`.
+def interleaved_times(variants, rounds=7, warmup=2):
+    """Seconds per call of each zero-argument callable, one list per variant.
 
-    `variants` maps names to callables returning tensors; results are pulled
-    to the host so that asynchronous work is counted.
+    `variants` maps names to callables returning tensors; every round calls
+    each once, in turn, so ``times[a][r]`` and ``times[b][r]`` were taken
+    moments apart. Results are pulled to the host so that asynchronous work
+    is counted.
     """
     for fn in variants.values():
         for _ in range(warmup):
@@ -36,7 +38,18 @@ def interleaved_medians(variants, rounds=7, warmup=2):
             start = time.perf_counter()
             _block(fn())
             times[name].append(time.perf_counter() - start)
+    return times
+
+
+def interleaved_medians(variants, rounds=7, warmup=2):
+    """Median seconds per call of each variant (see `interleaved_times`)."""
+    times = interleaved_times(variants, rounds, warmup)
     return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def paired_speedup(base_times, times):
+    """Median over rounds of ``base / time``, both taken in the same round."""
+    return statistics.median(b / t for b, t in zip(base_times, times))
 
 
 def format_table(header, rows):
@@ -116,18 +129,20 @@ def uconv_benchmark(config):
             variants[label] = _grad_step(fused, x,
                                          list(fused.trainable_variables),
                                          config.jit_compile)
-        medians = interleaved_medians(variants, rounds=config.rounds)
-        base = medians["explicit pair"]
+        times = interleaved_times(variants, rounds=config.rounds)
+        base = times["explicit pair"]
         stage = f"{height}x{height}x{channels}->{filters}"
-        for name, seconds in medians.items():
-            rows.append((stage, name, f"{seconds * 1e3:.1f}",
-                         f"{base / seconds:.2f}x"))
+        for name, ts in times.items():
+            rows.append((stage, name, f"{statistics.median(ts) * 1e3:.1f}",
+                         f"{paired_speedup(base, ts):.2f}x"))
+            # Round r of every stage adds up to round r of the whole stack.
             key = name.split(" (")[0]
-            totals[key] = totals.get(key, 0.0) + seconds
+            totals[key] = [a + b for a, b in
+                           zip(totals.get(key, [0.0] * len(ts)), ts)]
     base = totals["explicit pair"]
-    for name, seconds in totals.items():
-        rows.append(("all stages", name, f"{seconds * 1e3:.1f}",
-                     f"{base / seconds:.2f}x"))
+    for name, ts in totals.items():
+        rows.append(("all stages", name, f"{statistics.median(ts) * 1e3:.1f}",
+                     f"{paired_speedup(base, ts):.2f}x"))
     return rows
 
 
@@ -169,11 +184,12 @@ def switch_benchmark(config):
             "switch layers": _grad_step(ours, x, [], False),
             "switch layers, XLA": _grad_step(ours, x, [], True),
         }
-        medians = interleaved_medians(variants, rounds=config.rounds)
-        base = medians["TF Addons recipe (argmax + scatter_nd)"]
-        for name, seconds in medians.items():
+        times = interleaved_times(variants, rounds=config.rounds)
+        base = times["TF Addons recipe (argmax + scatter_nd)"]
+        for name, ts in times.items():
             rows.append(("x".join(map(str, shape[1:])), name,
-                         f"{seconds * 1e3:.1f}", f"{base / seconds:.2f}x"))
+                         f"{statistics.median(ts) * 1e3:.1f}",
+                         f"{paired_speedup(base, ts):.2f}x"))
     return rows
 
 
