@@ -20,6 +20,11 @@ depend on the run's held-out protocol (`gen.input_pipeline.select`):
   generalises to new chairs;
 - holdout "none": every image, and the views other runs hold out, both
   trained on.
+
+With held-out views the table adds a baseline that involves no generator:
+each held-out image replaced by the real image of the same chair at the
+nearest training azimuth (same elevation). A generator that has learned to
+interpolate views should beat it.
 """
 
 import numpy as np
@@ -67,6 +72,43 @@ def subsets(data, holdout):
     ]
 
 
+def nearest_training_view(train, heldout):
+    """For every row of `heldout`, the row of `train` showing the same chair
+    at the same elevation from the nearest azimuth (circular distance; ties
+    go to the smaller azimuth), or -1 where `train` has no such view."""
+    order = np.lexsort((train.azimuths, train.elevations, train.chair_ids))
+    nearest = np.full(len(heldout), -1, np.int64)
+    for i in range(len(heldout)):
+        same = order[(train.chair_ids[order] == heldout.chair_ids[i])
+                     & (train.elevations[order] == heldout.elevations[i])]
+        if len(same):
+            gap = np.abs(train.azimuths[same] - heldout.azimuths[i]) % 360.0
+            nearest[i] = same[np.argmin(np.minimum(gap, 360.0 - gap))]
+    return nearest
+
+
+def nearest_view_entry(train, heldout):
+    """The table entry of the nearest-training-view baseline: held-out
+    images (those with a training view of their chair and elevation)
+    scored against copies of those training views."""
+    nearest = nearest_training_view(train, heldout)
+    found = nearest >= 0
+    entry = {"title": "baseline: nearest training view",
+             "meaning": "no generator: each held-out view replaced by the "
+                        "real image of the same chair at the nearest "
+                        "training azimuth and the same elevation; what view "
+                        "interpolation has to beat",
+             "images": int(found.sum()),
+             "chairs": int(len(np.unique(heldout.chair_ids[found])))}
+    if found.any():
+        target_rgb, target_mask = evaluation.targets(heldout.rows(found))
+        copy_rgb, copy_mask = evaluation.targets(train.rows(nearest[found]))
+        scores = evaluation.image_scores(copy_rgb, copy_mask, target_rgb,
+                                         target_mask, with_ssim=True)
+        entry.update({name: float(np.mean(scores[name])) for name in MEASURES})
+    return entry
+
+
 def score_data(model, data, batch_size=64):
     """Per-image scores (`MEASURES`, (N,) arrays) of the generator on
     `data`, computed `CHUNK` images at a time."""
@@ -81,7 +123,8 @@ def score_data(model, data, batch_size=64):
 
 def evaluate(model, data, holdout, batch_size=64):
     """The table as a dict: holdout and, per subset key, its title, meaning,
-    image/chair counts and the mean of every measure."""
+    image/chair counts and the mean of every measure; with held-out views
+    also the nearest-training-view baseline (`nearest_view_entry`)."""
     table = {"holdout": holdout, "subsets": {}}
     for key, title, meaning, rows in subsets(data, holdout):
         entry = {"title": title, "meaning": meaning, "images": len(rows),
@@ -91,6 +134,10 @@ def evaluate(model, data, holdout, batch_size=64):
             entry.update({name: float(np.mean(scores[name]))
                           for name in MEASURES})
         table["subsets"][key] = entry
+    if holdout == "views":
+        train, heldout = (rows for *_, rows in subsets(data, holdout))
+        table["subsets"]["nearest_view_baseline"] = nearest_view_entry(
+            train, heldout)
     return table
 
 

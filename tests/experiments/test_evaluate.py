@@ -32,6 +32,7 @@ def test_table_and_checkerboard(explore_runs):
         text = f.read()
     assert "| training views | 144 | 3 |" in text
     assert "| held-out views | 42 | 3 |" in text
+    assert "| baseline: nearest training view | 42 | 3 |" in text
     assert "| `rgb_uconv1` | 5x5 / 2x2 |" in text
     assert "| training views | 144 | 3 |" in result.stdout
     with Image.open(os.path.join(out, "checkerboard.png")) as picture:

@@ -61,7 +61,8 @@ def run(tiny_run):
 def test_table_equals_numpy_on_the_same_images(run):
     model, data = run
     table = heldout_table.evaluate(model, data, "views")
-    assert list(table["subsets"]) == ["train_views", "heldout_views"]
+    assert list(table["subsets"]) == ["train_views", "heldout_views",
+                                      "nearest_view_baseline"]
     for key, subset in (("train_views", "train"), ("heldout_views", "eval")):
         rows = input_pipeline.select(data, holdout="views", subset=subset)
         inputs = render.generator_inputs(model, classes=rows.chair_ids,
@@ -83,6 +84,60 @@ def test_table_equals_numpy_on_the_same_images(run):
         assert entry["psnr"] == pytest.approx(psnr.mean(), rel=1e-5)
         assert entry["mask_iou"] == pytest.approx(iou.mean(), rel=1e-6)
         assert entry["ssim"] == pytest.approx(np.mean(ssim), abs=1e-4)
+
+
+def test_nearest_view_baseline_equals_numpy_copies_of_the_neighbours(run):
+    model, data = run
+    table = heldout_table.evaluate(model, data, "views")
+    # By hand: held-out azimuth index j (j % 5 == 0) is copied from j - 1 or
+    # j + 1 (mod 31), whichever azimuth is nearer in degrees, at the same
+    # elevation (view index 31 + j at 30 degrees).
+    degrees = 360 * np.arange(31) // 31
+    targets, copies = [], []
+    for chair in range(3):
+        for j in range(0, 31, 5):
+            before, after = (j - 1) % 31, (j + 1) % 31
+            gap_before = min((degrees[j] - degrees[before]) % 360,
+                             (degrees[before] - degrees[j]) % 360)
+            gap_after = min((degrees[after] - degrees[j]) % 360,
+                            (degrees[j] - degrees[after]) % 360)
+            source = before if gap_before <= gap_after else after
+            for offset in (0, 31):
+                row = lambda view: np.flatnonzero(
+                    (data.chair_ids == chair) & (data.view_indices == view))[0]
+                targets.append(row(j + offset))
+                copies.append(row(source + offset))
+
+    def masked(index):
+        mask = data.masks[index].astype(np.float64)
+        return data.images[index] / 255.0 * mask, mask
+
+    (target, target_mask), (copy, copy_mask) = masked(targets), masked(copies)
+    mse = ((copy - target) ** 2).mean(axis=(1, 2, 3))
+    t, p = target_mask > 0.5, copy_mask > 0.5
+    iou = (t & p).sum(axis=(1, 2, 3)) / (t | p).sum(axis=(1, 2, 3))
+    entry = table["subsets"]["nearest_view_baseline"]
+    assert (entry["images"], entry["chairs"]) == (3 * 14, 3)
+    assert entry["mse"] == pytest.approx(mse.mean(), rel=1e-6)
+    assert entry["psnr"] == pytest.approx((10 * np.log10(1 / mse)).mean(),
+                                          rel=1e-6)
+    assert entry["mask_iou"] == pytest.approx(iou.mean(), rel=1e-6)
+    assert entry["ssim"] == pytest.approx(
+        np.mean([numpy_ssim(x, y) for x, y in zip(target, copy)]), abs=1e-4)
+    # A copy of a different view is not the view: the baseline is imperfect.
+    assert 0 < entry["mse"] and entry["mask_iou"] < 1
+
+
+def test_nearest_training_view_skips_chairs_without_training_views(run):
+    _, data = run
+    train = input_pipeline.select(data, holdout="views", subset="train")
+    heldout = input_pipeline.select(data, holdout="views", subset="eval")
+    nearest = heldout_table.nearest_training_view(
+        train.rows(train.chair_ids != 1), heldout)
+    assert np.all((nearest == -1) == (heldout.chair_ids == 1))
+    entry = heldout_table.nearest_view_entry(
+        train.rows(train.chair_ids != 1), heldout)
+    assert (entry["images"], entry["chairs"]) == (2 * 14, 2)
 
 
 def test_protocols_chunks_and_markdown(run, monkeypatch):
