@@ -26,11 +26,11 @@ AVX-512/AMX CPU (the chairs generator's stages and its whole training step):
 ``"phases"`` for wide outputs (`filters` >= 16 in float32, >= 64 in
 bfloat16/float16) and ``"subpixel"`` for narrow ones, where one wide
 convolution beats ``s^2`` thin ones (5-6x faster than the explicit pair for
-3 or 1 output channels). ``"transpose"`` ties with ``"phases"`` on forward +
-backward of a single float32 layer but its forward pass is twice as slow, so
-a float32 training step of the generator is 10% slower with it, and
-TensorFlow's CPU transposed convolution is 30x slower than the explicit pair
-in bfloat16; it is never chosen automatically.
+3 or 1 output channels). ``"transpose"`` matches ``"phases"`` (or beats it
+by up to 10%) on forward + backward of a single float32 layer, but its
+forward pass is twice as slow, so a float32 training step of the generator
+is 10% slower with it, and TensorFlow's CPU transposed convolution is 30x
+slower than the explicit pair in bfloat16; it is never chosen automatically.
 `experiments.bench_layers` measures all three against the explicit pair.
 """
 
