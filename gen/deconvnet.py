@@ -120,7 +120,8 @@ class _Step:
 
 
 class _Identity(_Step):
-    pass
+    """Dropout at inference and linear activations: the signal passes as is
+    (`_Step`'s `forward` and `backward`)."""
 
 
 class _Relu(_Step):

@@ -76,11 +76,16 @@ def nearest_training_view(train, heldout):
     """For every row of `heldout`, the row of `train` showing the same chair
     at the same elevation from the nearest azimuth (circular distance; ties
     go to the smaller azimuth), or -1 where `train` has no such view."""
-    order = np.lexsort((train.azimuths, train.elevations, train.chair_ids))
+    # Training rows grouped by (chair, elevation), each group by azimuth.
+    groups = {}
+    for row in np.lexsort((train.azimuths, train.elevations, train.chair_ids)):
+        key = (int(train.chair_ids[row]), float(train.elevations[row]))
+        groups.setdefault(key, []).append(row)
     nearest = np.full(len(heldout), -1, np.int64)
     for i in range(len(heldout)):
-        same = order[(train.chair_ids[order] == heldout.chair_ids[i])
-                     & (train.elevations[order] == heldout.elevations[i])]
+        same = np.asarray(groups.get(
+            (int(heldout.chair_ids[i]), float(heldout.elevations[i])), []),
+            np.int64)
         if len(same):
             gap = np.abs(train.azimuths[same] - heldout.azimuths[i]) % 360.0
             nearest[i] = same[np.argmin(np.minimum(gap, 360.0 - gap))]

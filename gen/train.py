@@ -60,13 +60,15 @@ STEP_DROP_FACTOR = 0.5
 
 
 def _cpu_flags():
+    """The CPU's feature flags; empty where /proc/cpuinfo is unreadable."""
     try:
         with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+            lines = f.readlines()
     except OSError:
-        pass
+        return set()
+    for line in lines:
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
     return set()
 
 
