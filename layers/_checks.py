@@ -18,13 +18,6 @@ def positive_pair(value, name):
     return pair
 
 
-def odd_pair(value, name):
-    pair = positive_pair(value, name)
-    if any(v % 2 == 0 for v in pair):
-        raise ValueError(f"`{name}` must be odd (1, 3, 5, ...), got {value!r}.")
-    return pair
-
-
 def corner_in_cell(corner, size, name="corner"):
     """A ``(dy, dx)`` pair with ``0 <= dy < size[0]`` and ``0 <= dx < size[1]``."""
     pair = _as_pair(corner)

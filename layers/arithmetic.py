@@ -19,8 +19,6 @@ Example:
 1
 """
 
-import math
-
 PADDING_STRINGS = ("valid", "same")
 
 
@@ -205,10 +203,3 @@ def unpooled_size(input_size, size):
     _check_size(input_size, "input_size")
     _check_positive(size, "size")
     return None if input_size is None else input_size * size
-
-
-def covering_windows(pool_size, strides):
-    """How many windows of one axis can cover a position: ``ceil(k / s)``."""
-    _check_positive(pool_size, "pool_size")
-    _check_positive(strides, "strides")
-    return math.ceil(pool_size / strides)

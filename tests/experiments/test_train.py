@@ -1,6 +1,5 @@
 """`python -m experiments.train` as a person runs it."""
 
-import os
 import signal
 import subprocess
 import sys

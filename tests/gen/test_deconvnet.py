@@ -71,7 +71,7 @@ def net():
 
 
 def _reference_mask(acts, feature_index, top_k):
-    b, f = acts.shape[0], acts.shape[-1]
+    b = acts.shape[0]
     keep = np.zeros(acts.shape, bool)
     for n in range(b):
         if feature_index is None:

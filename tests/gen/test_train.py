@@ -3,17 +3,12 @@
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from gen import input_pipeline
 from gen import train
 from gen import train_config
 from gen.errors import UserError
