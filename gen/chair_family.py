@@ -22,7 +22,7 @@ import numpy as np
 
 # Albedo is capped below white so that a shaded (even fully lit) chair pixel
 # is never pure white: the mask of a rendered image is exactly its non-white
-# pixels, as it is for the real data.
+# pixels (those the chair covers at least half of), as for the real data.
 MAX_ALBEDO = 0.85
 
 BASES = ("legs", "pedestal")

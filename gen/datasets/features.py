@@ -3,8 +3,8 @@
 Both datasets hold one example per (chair, view):
 
 - `image`: (R, R, 3) uint8, the chair on a white background.
-- `mask`: (R, R, 1) uint8, 1 on the chair and 0 elsewhere: exactly the
-  pixels that are not white.
+- `mask`: (R, R, 1) uint8, 1 on the pixels the chair covers at least half
+  of, 0 elsewhere; the image is exactly white where the mask is 0.
 - `chair_id`: class label 0..N-1, dense; its names are the chairs' names.
 - `azimuth`, `elevation`: float32 degrees (`gen.chair_views`).
 - `view_index`: int32 0..61, `j` for elevation 20 and `31 + j` for
@@ -30,7 +30,7 @@ def chair_features(resolution, chair_names=None, *, with_chair_name=False):
         "mask": tfds.features.Image(
             shape=(resolution, resolution, 1),
             use_colormap=True,
-            doc="1 on the chair, 0 on the background (the non-white pixels).",
+            doc="1 where the chair covers at least half of the pixel, 0 on the white background.",
         ),
         "chair_id": tfds.features.ClassLabel(
             names=chair_names, doc="Chair style, dense 0..N-1."

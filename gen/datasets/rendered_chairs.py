@@ -12,8 +12,12 @@ chair, `gen.chair_views` for the numbering) and, per chair:
    pixels over its 62 views, and pads that to a centred square with white,
 3. resizes to the config's resolution with an area (box) filter, which
    spreads no colour beyond the chair,
-4. takes as the mask the pixels that are not white (any channel below
-   `255 - WHITE_TOLERANCE`), and makes the other pixels exactly white.
+4. takes as the mask the pixels at least half covered by the chair: the
+   non-white pixels of the full-size view (any channel below
+   `255 - WHITE_TOLERANCE`), box-resized the same way and thresholded at
+   0.5, as the synthetic renderer's masks (`gen.chair_renderer`); and makes
+   the other pixels exactly white, so that an image is its masked image
+   shown on white.
 
 Chair ids are dense, in the order of the chairs' folder names. A chair with
 views missing is reported (a warning naming it and its number of views, and
@@ -144,11 +148,18 @@ def crop_views(views, resolution):
     square = np.full((len(views), side, side, 3), 255, np.uint8)
     y, x = (side - height) // 2, (side - width) // 2
     square[:, y:y + height, x:x + width] = views[:, top:top + height, left:left + width]
+    size = (resolution, resolution)
     images = np.stack([
-        np.asarray(Image.fromarray(v).resize((resolution, resolution), Image.Resampling.BOX))
-        for v in square
+        np.asarray(Image.fromarray(v).resize(size, Image.Resampling.BOX)) for v in square
     ])
-    masks = foreground(images)
+    # The share of each output pixel that the chair covers, from the full-size
+    # foreground: a mask of the resized image's non-white pixels would count
+    # pixels the chair barely touches.
+    coverage = np.stack([
+        np.asarray(Image.fromarray(f.astype(np.float32)).resize(size, Image.Resampling.BOX))
+        for f in foreground(square)
+    ])
+    masks = coverage >= 0.5
     images[~masks] = 255
     return images, masks[..., None].astype(np.uint8)
 
@@ -309,8 +320,11 @@ class RenderedChairs(tfds.core.GeneratorBasedBuilder):
     # TFDS 4.9.10 works this path out with `importlib_resources`, a backport
     # it only installs for Python < 3.9, and fails without it: say it here.
     code_path = epath.Path(__file__)
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "Initial release."}
+    VERSION = tfds.core.Version("1.1.0")
+    RELEASE_NOTES = {
+        "1.0.0": "Initial release.",
+        "1.1.0": "Masks: pixels at least half covered by the chair (were: every non-white pixel).",
+    }
     BUILDER_CONFIGS = [make_config(r) for r in RESOLUTIONS]
     DEFAULT_BUILDER_CONFIG_NAME = "64px"
     MANUAL_DOWNLOAD_INSTRUCTIONS = f"""

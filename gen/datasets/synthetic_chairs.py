@@ -81,8 +81,11 @@ class SyntheticChairs(tfds.core.GeneratorBasedBuilder):
     # TFDS 4.9.10 works this path out with `importlib_resources`, a backport
     # it only installs for Python < 3.9, and fails without it: say it here.
     code_path = epath.Path(__file__)
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "Initial release."}
+    VERSION = tfds.core.Version("1.1.0")
+    RELEASE_NOTES = {
+        "1.0.0": "Initial release.",
+        "1.1.0": "Masks: pixels at least half covered by the chair (were: any sub-pixel).",
+    }
     BUILDER_CONFIGS = [make_config(r) for r in chair_renderer.RESOLUTIONS]
     DEFAULT_BUILDER_CONFIG_NAME = config_name(64, DEFAULT_NUM_CHAIRS)
 

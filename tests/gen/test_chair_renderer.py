@@ -81,30 +81,60 @@ def test_matches_the_textbook_renderer(index):
         assert want_mask.sum() > 50  # the chair is in the picture
 
 
+def test_supersampled_pixels_are_the_textbook_subpixels_averaged():
+    """At supersample 3, a pixel is the mean of the textbook renderer's 3 x 3
+    pixels at three times the resolution, and in the mask when at least 5 of
+    them hit the chair; outside the mask it is white."""
+    solids = chair_family.chair_solids(chair_family.chair_style(0, 4))
+    framing = chair_renderer.chair_framing(solids)
+    images, masks = chair_renderer.render_solids(
+        solids, [57.0], [30.0], resolution=24, supersample=3, framing=framing
+    )
+    fine_image, fine_mask = reference_render(solids, framing, 57.0, 30.0, 72)
+    hits = fine_mask.reshape(24, 3, 24, 3).sum(axis=(1, 3))
+    mean = fine_image.reshape(24, 3, 24, 3, 3).astype(float).mean(axis=(1, 3))
+    mask = hits >= 5
+    assert (mask & (hits < 9)).any() and ((hits > 0) & ~mask).any()
+    np.testing.assert_array_equal(masks[0, ..., 0], mask)
+    assert np.abs(images[0][mask] - mean[mask]).max() <= 1.0
+    assert np.all(images[0][~mask] == 255)
+
+
 def test_cube_seen_head_on_is_a_square_of_the_golden_shade():
     cube = chair_family.Solid(
         center=np.zeros(3), rotation=np.eye(3), half_extents=np.full(3, 0.5),
         round=False, color=(0.5, 0.5, 0.5), part="cube",
     )
-    framing = chair_renderer.Framing(center=np.zeros(3), distance=4.0, window=(-0.25, -0.25, 0.5))
+    # The window is shifted by one sub-pixel so that the cube's edges cut
+    # pixels: 2 of 3 sub-pixel columns (rows) on one side, 1 of 3 on the other.
+    x0 = -0.25 + 0.5 / 96
+    framing = chair_renderer.Framing(center=np.zeros(3), distance=4.0, window=(x0, x0, 0.5))
     images, masks = chair_renderer.render_solids(
         [cube], [0.0], [0.0], resolution=32, supersample=3, framing=framing
     )
     # The front face (z = 0.5, 3.5 from the camera) projects to |x|, |y| <= 1/7.
     half = 0.5 / 3.5
-    sub = -0.25 + (np.arange(96) + 0.5) / 96 * 0.5
-    inside = np.abs(sub) <= half
-    covered = inside.reshape(32, 3).any(axis=1)
-    full = inside.reshape(32, 3).all(axis=1)
-    np.testing.assert_array_equal(masks[0, ..., 0], np.outer(covered, covered))
+    centres = (np.arange(96) + 0.5) / 96 * 0.5
+    in_cols = (np.abs(x0 + centres) <= half).reshape(32, 3).sum(axis=1)
+    in_rows = (np.abs(x0 + 0.5 - centres) <= half).reshape(32, 3).sum(axis=1)
+    assert set(in_cols) == set(in_rows) == {0, 1, 2, 3}
+    hits = np.outer(in_rows, in_cols)
+    # In the mask: at least 5 of the 9 sub-pixels on the cube (6 = 2 x 3 in,
+    # 3 = 1 x 3 and 4 = 2 x 2 out).
+    majority = hits >= 5
+    np.testing.assert_array_equal(masks[0, ..., 0], majority)
     # Front face normal +z: 0.5 * (0.3 + 0.55 * 0.8 / sqrt(2)) = 0.30556 -> 78.
-    face = images[0][np.outer(full, full)]
-    assert full.sum() == 18  # columns 7..24: (c + 0.5) / 32 * 0.5 - 0.25 within 1/7
-    np.testing.assert_array_equal(face, 78)
-    # Partly covered edge pixels blend with white; outside is white.
-    edge = np.outer(covered, covered) & ~np.outer(full, full)
-    assert np.all((images[0][edge] > 78) & (images[0][edge] < 255))
-    assert np.all(images[0][~np.outer(covered, covered)] == 255)
+    full = hits == 9
+    assert full.sum() == 17 * 17
+    np.testing.assert_array_equal(images[0][full], 78)
+    # Mostly covered edge pixels blend with white; outside the mask is white,
+    # also where the cube covers less than half of a pixel.
+    edge = majority & ~full
+    assert edge.any() and ((hits > 0) & ~majority).any()
+    shade = 0.5 * (0.3 + 0.55 * 0.8 / np.sqrt(2))
+    blend = 255 * (shade * hits[edge] + (9 - hits[edge])) / 9
+    assert np.abs(images[0][edge] - blend[:, None]).max() <= 0.5 + 1e-6
+    assert np.all(images[0][~majority] == 255)
 
 
 def test_nearest_solid_wins_in_any_order():

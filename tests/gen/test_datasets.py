@@ -41,7 +41,7 @@ def test_synthetic_builds_offline_and_holds_the_renders(tmp_path):
     for name in ("images", "masks", "chair_ids", "azimuths", "elevations", "view_indices"):
         np.testing.assert_array_equal(getattr(data, name), getattr(rendered, name), err_msg=name)
     assert data.num_classes == 3 and data.chair_names == rendered.chair_names
-    assert (tmp_path / "synthetic_chairs" / "32px_3chairs" / "1.0.0").is_dir()
+    assert (tmp_path / "synthetic_chairs" / "32px_3chairs" / "1.1.0").is_dir()
 
     builder = tfds.builder("synthetic_chairs/32px_3chairs", data_dir=str(tmp_path))
     features = builder.info.features
@@ -55,7 +55,7 @@ def test_synthetic_builds_offline_and_holds_the_renders(tmp_path):
 
 
 def _shard_digest(data_dir, config):
-    folder = os.path.join(data_dir, "synthetic_chairs", config, "1.0.0")
+    folder = os.path.join(data_dir, "synthetic_chairs", config, "1.1.0")
     shards = sorted(f for f in os.listdir(folder) if ".tfrecord" in f)
     return [hashlib.sha256(open(os.path.join(folder, f), "rb").read()).hexdigest() for f in shards]
 
@@ -115,13 +115,15 @@ def fixture_view(k, view):
 
 def reference(k, resolution=32):
     """Crop to the union box (30 x 64 at rows 10+3k.., cols 4..67), pad to a
-    64 x 64 square with white, 2 x 2 box average to 32, mask = non-white."""
+    64 x 64 square with white, 2 x 2 box average to 32; mask = at least 2 of
+    the 4 full-size pixels non-white, white outside the mask."""
     views = np.stack([fixture_view(k, v) for v in range(62)]).astype(np.float64)
     top = 10 + 3 * k
     square = np.full((62, 64, 64, 3), 255.0)
     square[:, 17:47] = views[:, top:top + 30, 4:68]
     small = np.rint(square.reshape(62, 32, 2, 32, 2, 3).mean(axis=(2, 4)))
-    masks = np.any(small < 252, axis=-1)
+    chair = np.any(square < 252, axis=-1).reshape(62, 32, 2, 32, 2).sum(axis=(2, 4))
+    masks = chair >= 2
     small[~masks] = 255
     return small.astype(np.uint8), masks[..., None].astype(np.uint8)
 
