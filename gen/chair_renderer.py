@@ -289,7 +289,8 @@ def render_solids(solids, azimuths, elevations, *, resolution=64,
         faces = _cast(scene, framing, azimuth, elevation, size)
         total = _block_sum(np.take(table, faces, axis=0), resolution, supersample)
         mask = 2 * total[..., 3] >= supersample**2
-        images[v] = np.where(mask[..., None], np.rint(total[..., :3] * (255.0 / supersample**2)), 255)
+        shade = np.rint(total[..., :3] * (255.0 / supersample**2))
+        images[v] = np.where(mask[..., None], shade, 255)
         masks[v, ..., 0] = mask
     return images, masks
 

@@ -236,6 +236,14 @@ def _channels_last(layer):
                                   "(only channels_last is supported)")
 
 
+def _check_fused_activation(layer, is_target):
+    """A Conv2D/Dense layer's own activation must be one the deconvnet can
+    reverse, except in the target layer, whose pre-activation is projected."""
+    if _activation_name(layer.activation) is None and not is_target:
+        raise _unsupported(layer, "has the activation "
+                           f"'{layer.activation.__name__}'")
+
+
 def _make_step(layer, input_shape, is_target):
     """The deconvnet step of `layer`, or a UserError saying why there is none."""
     name = type(layer).__name__
@@ -245,9 +253,7 @@ def _make_step(layer, input_shape, is_target):
             raise _unsupported(
                 layer, f"has dilation_rate={tuple(layer.dilation_rate)} and "
                 f"groups={layer.groups} (only 1 and 1 are supported)")
-        if _activation_name(layer.activation) is None and not is_target:
-            raise _unsupported(layer, "has the activation "
-                               f"'{layer.activation.__name__}'")
+        _check_fused_activation(layer, is_target)
         return _Conv(layer, input_shape)
     if isinstance(layer, keras.layers.MaxPooling2D):
         _channels_last(layer)
@@ -275,9 +281,7 @@ def _make_step(layer, input_shape, is_target):
                                "the last, channels axis is supported)")
         return _BatchNorm(layer, input_shape)
     if isinstance(layer, keras.layers.Dense) and name == "Dense":
-        if _activation_name(layer.activation) is None and not is_target:
-            raise _unsupported(layer, "has the activation "
-                               f"'{layer.activation.__name__}'")
+        _check_fused_activation(layer, is_target)
         return _Dense(layer, input_shape)
     if isinstance(layer, keras.layers.Flatten):
         _channels_last(layer)

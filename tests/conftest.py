@@ -45,3 +45,13 @@ def tiny_run(chairs_data_dir, tmp_path_factory):
                                       **TINY_RUN_FLAGS)
     train.train(config, str(workdir), echo=lambda line: None)
     return str(workdir)
+
+
+@pytest.fixture(scope="session")
+def tiny_generator_and_data(tiny_run):
+    """The tiny run's generator, loaded from its `.keras` file, and its data."""
+    from gen import run_files
+
+    info = run_files.locate(workdir=tiny_run)
+    model = run_files.load_generator(info.generator_path)
+    return model, run_files.load_data(run_files.data_source(info), model)

@@ -11,11 +11,9 @@ what those flags ask for.
 import concurrent.futures
 import os
 import shutil
-import subprocess
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
-    __file__))))
+from tests.experiments.scripts import run_script
+
 PARALLEL = 2  # the machine has 2 cores, shared
 
 # render runs on a copy of the run without --out: its files must land in the
@@ -30,13 +28,6 @@ ARGS = {
               "--knockout=2,5", "--chair=1"],
     "evaluate": [],
 }
-
-
-def run_script(name, *args, timeout=300):
-    """`python -m experiments.<name> args`, output captured."""
-    return subprocess.run([sys.executable, "-m", f"experiments.{name}",
-                           *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 class ExploreRuns:

@@ -1,27 +1,16 @@
 """`python -m experiments.render_dataset`: the contact sheet, and its errors."""
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 from PIL import Image
 
 from gen import chair_family, chair_renderer, image_files
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "experiments.render_dataset", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
+from tests.experiments.scripts import assert_user_error, run_script
 
 
 def test_writes_a_sheet_of_styles_by_views(tmp_path):
     out = tmp_path / "sheets" / "chairs.png"
-    result = _run(f"--out={out}", "--num_chairs=2", "--resolution=32", "--views=0,20,31")
+    result = run_script("render_dataset", f"--out={out}", "--num_chairs=2", "--resolution=32",
+                        "--views=0,20,31")
     assert result.returncode == 0, result.stderr
     assert "2 chairs (rows) x 3 views" in result.stdout
     assert "0/20, 232/20, 0/30" in result.stdout
@@ -39,8 +28,6 @@ def test_writes_a_sheet_of_styles_by_views(tmp_path):
 
 
 def test_bad_flags_are_one_paragraph_and_exit_2(tmp_path):
-    result = _run(f"--out={tmp_path / 'x.png'}", "--views=0,62")
-    assert result.returncode == 2
-    assert "error: --views must be 'all' or view indices 0..61" in result.stderr
-    assert "Traceback" not in result.stderr
+    result = run_script("render_dataset", f"--out={tmp_path / 'x.png'}", "--views=0,62")
+    assert_user_error(result, "error: --views must be 'all' or view indices 0..61")
     assert not (tmp_path / "x.png").exists()

@@ -7,7 +7,8 @@ import shutil
 from PIL import Image
 
 from gen import figures
-from tests.experiments.explore_runs import ARGS, run_script
+from tests.experiments.explore_runs import ARGS
+from tests.experiments.scripts import assert_user_error, run_script
 
 
 def test_new_chairs(explore_runs):
@@ -40,6 +41,4 @@ def test_bad_flags_exit_2_with_one_paragraph(tiny_run, tmp_path):
          "has no generator.keras yet: its training has not finished"),
     ]:
         result = run_script("sample", f"--out={tmp_path / 'o'}", *args)
-        assert result.returncode == 2, (args, result.stderr)
-        assert message in " ".join(result.stderr.split())
-        assert "Traceback" not in result.stderr
+        assert_user_error(result, message)

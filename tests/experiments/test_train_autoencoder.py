@@ -1,30 +1,19 @@
 """`python -m experiments.train_autoencoder`: a tiny run end to end, and errors."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from gen import image_files, input_pipeline, tied_autoencoder
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "experiments.train_autoencoder", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
+from tests.experiments.scripts import assert_user_error, run_script
 
 
 def test_trains_both_autoencoders_and_compares_them(tmp_path):
     data_dir, workdir = tmp_path / "data", tmp_path / "ae"
     data_dir.mkdir()
-    result = _run(f"--workdir={workdir}", f"--data_dir={data_dir}",
+    result = run_script("train_autoencoder", f"--workdir={workdir}", f"--data_dir={data_dir}",
                   "--resolution=32", "--filters=4,8", "--num_chairs=2",
                   "--epochs=1", "--batch_size=16")
     assert result.returncode == 0, result.stderr
@@ -70,9 +59,6 @@ def test_trains_both_autoencoders_and_compares_them(tmp_path):
 def test_bad_flags_exit_2_without_traceback(tmp_path):
     # Config errors are tested in tests/gen/test_tied_autoencoder.py; this
     # one is refused before TensorFlow loads.
-    result = _run(f"--workdir={tmp_path / 'ae'}", "--filters=4,x")
-    assert result.returncode == 2, result.stderr
-    assert ("error: --filters must be ints separated by commas, got '4,x'."
-            in " ".join(result.stderr.split())), result.stderr
-    assert "Traceback" not in result.stderr
+    result = run_script("train_autoencoder", f"--workdir={tmp_path / 'ae'}", "--filters=4,x")
+    assert_user_error(result, "error: --filters must be ints separated by commas, got '4,x'.")
     assert not (tmp_path / "ae").exists()

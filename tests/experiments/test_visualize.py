@@ -1,9 +1,6 @@
 """`python -m experiments.visualize`: end to end on tiny settings, and errors."""
 
 import json
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -11,15 +8,7 @@ import pytest
 from PIL import Image
 
 from gen import deconvnet, image_sources
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "experiments.visualize", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
+from tests.experiments.scripts import assert_user_error, run_script
 
 
 def _check_tiles(summary, deconv, images_by_name, to_model):
@@ -38,7 +27,7 @@ def _check_tiles(summary, deconv, images_by_name, to_model):
 def test_trains_a_chairs_convnet_and_shows_its_conv_layers(tmp_path):
     data_dir, out = tmp_path / "data", tmp_path / "vis"
     data_dir.mkdir()
-    result = _run(f"--out={out}", f"--data_dir={data_dir}", "--num_chairs=2",
+    result = run_script("visualize", f"--out={out}", f"--data_dir={data_dir}", "--num_chairs=2",
                   "--resolution=32", "--epochs=1", "--filters=4,6,8",
                   "--num_features=3", "--max_images=20")
     assert result.returncode == 0, result.stderr
@@ -82,7 +71,7 @@ def test_a_users_model_on_a_folder_of_images(tmp_path):
         Image.fromarray(rng.integers(0, 256, (20, 20, 3), np.uint8)).save(
             folder / f"p{i}.png")
     out = tmp_path / "vis"
-    result = _run(f"--model={tmp_path / 'mine.keras'}", "--layer=edges,pool",
+    result = run_script("visualize", f"--model={tmp_path / 'mine.keras'}", "--layer=edges,pool",
                   f"--images={folder}", f"--out={out}", "--features=0,2",
                   "--input_range=0,255")
     assert result.returncode == 0, result.stderr
@@ -116,8 +105,6 @@ def test_errors_are_one_paragraph_and_exit_2(tmp_path):
          "input_layer, c."),
     ]
     for args, message in cases:
-        result = _run(f"--out={tmp_path / 'out'}", *args)
-        assert result.returncode == 2, result.stderr
-        assert message in " ".join(result.stderr.split()), result.stderr
-        assert "Traceback" not in result.stderr
+        result = run_script("visualize", f"--out={tmp_path / 'out'}", *args)
+        assert_user_error(result, message)
     assert not (tmp_path / "out").exists()

@@ -1,7 +1,6 @@
 """The held-out table equals a numpy computation on the same images; SSIM
 against a numpy SSIM written from its definition."""
 
-
 import numpy as np
 import pytest
 
@@ -9,7 +8,6 @@ from gen import evaluation
 from gen import heldout_table
 from gen import input_pipeline
 from gen import render
-from gen import run_files
 
 
 def _gaussian_window(size=11, sigma=1.5):
@@ -51,15 +49,8 @@ def test_ssim_matches_its_definition():
     np.testing.assert_allclose(evaluation.ssim(a, a), 1.0, atol=1e-6)
 
 
-@pytest.fixture(scope="module")
-def run(tiny_run):
-    info = run_files.locate(workdir=tiny_run)
-    model = run_files.load_generator(info.generator_path)
-    return model, run_files.load_data(run_files.data_source(info), model)
-
-
-def test_table_equals_numpy_on_the_same_images(run):
-    model, data = run
+def test_table_equals_numpy_on_the_same_images(tiny_generator_and_data):
+    model, data = tiny_generator_and_data
     table = heldout_table.evaluate(model, data, "views")
     assert list(table["subsets"]) == ["train_views", "heldout_views",
                                       "nearest_view_baseline"]
@@ -86,8 +77,9 @@ def test_table_equals_numpy_on_the_same_images(run):
         assert entry["ssim"] == pytest.approx(np.mean(ssim), abs=1e-4)
 
 
-def test_nearest_view_baseline_equals_numpy_copies_of_the_neighbours(run):
-    model, data = run
+def test_nearest_view_baseline_equals_numpy_copies_of_the_neighbours(
+        tiny_generator_and_data):
+    model, data = tiny_generator_and_data
     table = heldout_table.evaluate(model, data, "views")
     # By hand: held-out azimuth index j (j % 5 == 0) is copied from j - 1 or
     # j + 1 (mod 31), whichever azimuth is nearer in degrees, at the same
@@ -128,8 +120,9 @@ def test_nearest_view_baseline_equals_numpy_copies_of_the_neighbours(run):
     assert 0 < entry["mse"] and entry["mask_iou"] < 1
 
 
-def test_nearest_training_view_skips_chairs_without_training_views(run):
-    _, data = run
+def test_nearest_training_view_skips_chairs_without_training_views(
+        tiny_generator_and_data):
+    _, data = tiny_generator_and_data
     train = input_pipeline.select(data, holdout="views", subset="train")
     heldout = input_pipeline.select(data, holdout="views", subset="eval")
     nearest = heldout_table.nearest_training_view(
@@ -140,8 +133,8 @@ def test_nearest_training_view_skips_chairs_without_training_views(run):
     assert (entry["images"], entry["chairs"]) == (2 * 14, 2)
 
 
-def test_protocols_chunks_and_markdown(run, monkeypatch):
-    model, data = run
+def test_protocols_chunks_and_markdown(tiny_generator_and_data, monkeypatch):
+    model, data = tiny_generator_and_data
     rows = data.rows(np.arange(20))
     whole = heldout_table.score_data(model, rows)
     monkeypatch.setattr(heldout_table, "CHUNK", 10)

@@ -1,6 +1,5 @@
 """Pictures of a trained generator: chairs x views grids and turntables."""
 
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -8,19 +7,11 @@ from PIL import Image
 from gen import chair_views
 from gen import figures
 from gen import render
-from gen import run_files
 from gen.errors import UserError
 
 
-@pytest.fixture(scope="module")
-def run(tiny_run):
-    info = run_files.locate(workdir=tiny_run)
-    model = run_files.load_generator(info.generator_path)
-    return model, run_files.load_data(run_files.data_source(info), model)
-
-
-def test_chairs_by_views_and_real_views(run):
-    model, data = run
+def test_chairs_by_views_and_real_views(tiny_generator_and_data):
+    model, data = tiny_generator_and_data
     images = render.chairs_by_views(model, [2, 0], [0, 90, 180], [20, 30, 20])
     assert images.shape == (2, 3, 32, 32, 3)
     one = render.draw(model, classes=[0], azimuths=90, elevations=30)
@@ -32,8 +23,8 @@ def test_chairs_by_views_and_real_views(run):
         render.real_views(data, [1], [70])
 
 
-def test_view_grid_and_turntable(run, tmp_path):
-    model, data = run
+def test_view_grid_and_turntable(tiny_generator_and_data, tmp_path):
+    model, data = tiny_generator_and_data
     views = [0, 4, 35]
     path = render.write_view_grid(str(tmp_path / "g.png"), model, [0, 1],
                                   views, data=data, holdout="views")
