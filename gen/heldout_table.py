@@ -131,7 +131,8 @@ def evaluate(model, data, holdout, batch_size=64):
     image/chair counts and the mean of every measure; with held-out views
     also the nearest-training-view baseline (`nearest_view_entry`)."""
     table = {"holdout": holdout, "subsets": {}}
-    for key, title, meaning, rows in subsets(data, holdout):
+    parts = subsets(data, holdout)
+    for key, title, meaning, rows in parts:
         entry = {"title": title, "meaning": meaning, "images": len(rows),
                  "chairs": int(len(np.unique(rows.chair_ids)))}
         if len(rows):
@@ -140,7 +141,7 @@ def evaluate(model, data, holdout, batch_size=64):
                           for name in MEASURES})
         table["subsets"][key] = entry
     if holdout == "views":
-        train, heldout = (rows for *_, rows in subsets(data, holdout))
+        (*_, train), (*_, heldout) = parts
         table["subsets"]["nearest_view_baseline"] = nearest_view_entry(
             train, heldout)
     return table
