@@ -5,10 +5,10 @@ r"""The held-out table of a trained generator and its checkerboard measure.
         --num_chairs=100 --holdout=views
 
 Per-pixel MSE (the papers' measure), PSNR, SSIM and mask IoU on the
-training views and the held-out views (or training and held-out chairs),
-and, for every uconv layer, the variance of its output over the s x s
-output phases on a constant input. Writes under --out (default
-<workdir>/evaluate):
+training views and the held-out views (the latter also by azimuth), or on
+training and held-out chairs, and, for every uconv layer, the variance of
+its output over the s x s output phases on a constant input. Writes
+under --out (default <workdir>/evaluate):
 
     evaluation.json   the table's numbers, and the checkerboard measures
     evaluation.md     the same as Markdown tables, with what they mean

@@ -24,7 +24,12 @@ depend on the run's held-out protocol (`gen.input_pipeline.select`):
 With held-out views the table adds a baseline that involves no generator:
 each held-out image replaced by the real image of the same chair at the
 nearest training azimuth (same elevation). A generator that has learned to
-interpolate views should beat it.
+interpolate views should beat it. It also breaks the held-out views down by
+elevation and azimuth, each with the training azimuths either side of it,
+since how far the generator has to interpolate differs between them: with
+every 5th of the 31 azimuths held out, 348 and 0 degrees are both held out
+and lie in a 35-degree gap between training azimuths, the others in
+23-degree gaps.
 """
 
 import numpy as np
@@ -114,6 +119,46 @@ def nearest_view_entry(train, heldout):
     return entry
 
 
+def _training_azimuths_either_side(train, heldout):
+    """``{(elevation, azimuth): (below, above)}``: for every held-out
+    (elevation, azimuth), the nearest azimuths below and above it (going
+    round the circle) that have training views at that elevation, of any
+    chair; None where that elevation has no training view."""
+    either_side = {}
+    for elevation, azimuth in sorted(set(zip(heldout.elevations.tolist(),
+                                             heldout.azimuths.tolist()))):
+        trained = np.unique(train.azimuths[train.elevations == elevation])
+        trained = trained[trained != azimuth]
+        if not len(trained):
+            either_side[elevation, azimuth] = None
+            continue
+        below = trained[np.argmin((azimuth - trained) % 360.0)]
+        above = trained[np.argmin((trained - azimuth) % 360.0)]
+        either_side[elevation, azimuth] = (float(below), float(above))
+    return either_side
+
+
+def by_azimuth(train, heldout, scores):
+    """The held-out views grouped by (elevation, azimuth), in that order:
+    a list of dicts with the elevation and azimuth (degrees), the image
+    count, the mean of every measure over the group's images (`scores`:
+    per-image arrays over `heldout`, as `score_data` returns), and
+    ``either_side``, the nearest training azimuths below and above
+    (None where there is none) with ``gap``, the angle between them."""
+    either_side = _training_azimuths_either_side(train, heldout)
+    groups = []
+    for (elevation, azimuth), side in either_side.items():
+        rows = (heldout.elevations == elevation) & (heldout.azimuths == azimuth)
+        entry = {"elevation": elevation, "azimuth": azimuth,
+                 "images": int(rows.sum()), "either_side": side,
+                 "gap": None if side is None
+                 else float((side[1] - side[0]) % 360.0 or 360.0)}
+        entry.update({name: float(np.mean(scores[name][rows]))
+                      for name in MEASURES})
+        groups.append(entry)
+    return groups
+
+
 def score_data(model, data, batch_size=64):
     """Per-image scores (`MEASURES`, (N,) arrays) of the generator on
     `data`, computed `CHUNK` images at a time."""
@@ -129,22 +174,50 @@ def score_data(model, data, batch_size=64):
 def evaluate(model, data, holdout, batch_size=64):
     """The table as a dict: holdout and, per subset key, its title, meaning,
     image/chair counts and the mean of every measure; with held-out views
-    also the nearest-training-view baseline (`nearest_view_entry`)."""
+    also the nearest-training-view baseline (`nearest_view_entry`) and,
+    under "heldout_by_azimuth", the held-out views by azimuth (`by_azimuth`).
+    """
     table = {"holdout": holdout, "subsets": {}}
     parts = subsets(data, holdout)
+    scores = {}
     for key, title, meaning, rows in parts:
         entry = {"title": title, "meaning": meaning, "images": len(rows),
                  "chairs": int(len(np.unique(rows.chair_ids)))}
         if len(rows):
-            scores = score_data(model, rows, batch_size)
-            entry.update({name: float(np.mean(scores[name]))
+            scores[key] = score_data(model, rows, batch_size)
+            entry.update({name: float(np.mean(scores[key][name]))
                           for name in MEASURES})
         table["subsets"][key] = entry
     if holdout == "views":
         (*_, train), (*_, heldout) = parts
         table["subsets"]["nearest_view_baseline"] = nearest_view_entry(
             train, heldout)
+        if len(heldout):
+            table["heldout_by_azimuth"] = by_azimuth(
+                train, heldout, scores["heldout_views"])
     return table
+
+
+def _degrees(value):
+    return f"{value:g}°"
+
+
+def azimuth_markdown(groups):
+    """The held-out views by azimuth (`by_azimuth`) as a Markdown table."""
+    lines = ["| elevation | azimuth | images | training azimuths either side "
+             "| PSNR (dB) | mask IoU |", "|---:|---:|---:|---|---:|---:|"]
+    for g in groups:
+        side = ("none" if g["either_side"] is None else
+                f"{_degrees(g['either_side'][0])}, "
+                f"{_degrees(g['either_side'][1])} ({_degrees(g['gap'])} apart)")
+        lines.append(f"| {_degrees(g['elevation'])} | {_degrees(g['azimuth'])} "
+                     f"| {g['images']} | {side} | {g['psnr']:.2f} "
+                     f"| {g['mask_iou']:.3f} |")
+    lines.append("")
+    lines.append("- The wider the gap between the training azimuths either "
+                 "side of a held-out view, the further the generator has to "
+                 "interpolate.")
+    return "\n".join(lines) + "\n"
 
 
 def markdown(table):
@@ -168,4 +241,7 @@ def markdown(table):
         "mask (in [0, 1]): MSE per pixel and channel (the papers' measure), "
         "PSNR = 10 log10(1/MSE) per image, SSIM (Gaussian window 11, "
         "sigma 1.5); mask IoU at threshold 0.5.")
+    if table.get("heldout_by_azimuth"):
+        lines += ["", "### Held-out views by azimuth", "",
+                  azimuth_markdown(table["heldout_by_azimuth"]).rstrip("\n")]
     return "\n".join(lines) + "\n"

@@ -161,3 +161,45 @@ def test_protocols_chunks_and_markdown(tiny_generator_and_data, monkeypatch):
     assert lines[2].startswith("| training chairs | 5 | 1 | ")
     assert lines[3].startswith("| held-out chairs | 5 | 1 | ")
     assert "unlearned style code" in text and "`holdout=chairs`" in text
+
+
+def test_heldout_views_by_azimuth_equal_numpy_groups(tiny_generator_and_data):
+    model, data = tiny_generator_and_data
+    table = heldout_table.evaluate(model, data, "views")
+    rows = input_pipeline.select(data, holdout="views", subset="eval")
+    inputs = render.generator_inputs(model, classes=rows.chair_ids,
+                                     azimuths=rows.azimuths,
+                                     elevations=rows.elevations)
+    rgb, mask = render.generate(model, inputs)
+    target_mask = rows.masks > 0.5
+    target = rows.images / 255.0 * target_mask
+    mse = ((rgb - target) ** 2).mean(axis=(1, 2, 3))
+    p = mask > 0.5
+    iou = ((target_mask & p).sum(axis=(1, 2, 3))
+           / (target_mask | p).sum(axis=(1, 2, 3)))
+
+    groups = table["heldout_by_azimuth"]
+    # 7 held-out azimuths (j = 0, 5, ..., 30) at 20, then at 30 degrees.
+    degrees = 360 * np.arange(31) // 31
+    assert [(g["elevation"], g["azimuth"]) for g in groups] == [
+        (e, float(degrees[j])) for e in (20.0, 30.0) for j in range(0, 31, 5)]
+    for g in groups:
+        j = int(np.flatnonzero(degrees == g["azimuth"])[0])
+        # By hand: the neighbours j - 1 and j + 1, except that 348 (j = 30)
+        # and 0 (j = 0) are both held out: their neighbours are 336 and 11.
+        below, above = {0: (29, 1), 30: (29, 1)}.get(j, (j - 1, j + 1))
+        assert g["either_side"] == (degrees[below], degrees[above])
+        assert g["gap"] == (35.0 if j in (0, 30) else 23.0)
+        chosen = ((rows.elevations == g["elevation"])
+                  & (rows.azimuths == g["azimuth"]))
+        assert g["images"] == chosen.sum() == 3
+        assert g["mask_iou"] == pytest.approx(iou[chosen].mean(), rel=1e-6)
+        assert g["mse"] == pytest.approx(mse[chosen].mean(), rel=1e-5)
+
+    text = heldout_table.markdown(table)
+    assert "### Held-out views by azimuth" in text
+    first = groups[0]
+    assert (f"| 20° | 0° | 3 | 336°, 11° (35° apart) | {first['psnr']:.2f} "
+            f"| {first['mask_iou']:.3f} |") in text
+    assert "heldout_by_azimuth" not in heldout_table.evaluate(
+        model, data.rows(data.chair_ids == 0), "chairs")
