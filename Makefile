@@ -18,8 +18,10 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# One worker per core, at most 4: most of the suite's time is single-threaded
+# (starting scripts, importing TensorFlow), so two workers halve it on 2 cores.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses=4
 
 # The main job on the built-in synthetic chairs: train, then render and score.
 demo: $(STAMP)

@@ -23,9 +23,14 @@ EXIT_USER_ERROR = 2
 
 
 def fail(message):
-    """Prints `message` as one wrapped paragraph on stderr and exits with 2."""
+    """Prints `message` as one wrapped paragraph on stderr and exits with 2.
+
+    Lines break only at spaces, so that paths and names (which may hold
+    hyphens, or be longer than a line) can be copied whole.
+    """
     text = " ".join(str(message).split())
-    print(textwrap.fill("error: " + text, width=100), file=sys.stderr)
+    print(textwrap.fill("error: " + text, width=100, break_long_words=False,
+                        break_on_hyphens=False), file=sys.stderr)
     sys.exit(EXIT_USER_ERROR)
 
 
