@@ -202,8 +202,8 @@ def _degrees(value):
     return f"{value:g}°"
 
 
-def azimuth_markdown(groups):
-    """The held-out views by azimuth (`by_azimuth`) as a Markdown table."""
+def _azimuth_lines(groups):
+    """The held-out views by azimuth (`by_azimuth`): Markdown table lines."""
     lines = ["| elevation | azimuth | images | training azimuths either side "
              "| PSNR (dB) | mask IoU |", "|---:|---:|---:|---|---:|---:|"]
     for g in groups:
@@ -213,11 +213,9 @@ def azimuth_markdown(groups):
         lines.append(f"| {_degrees(g['elevation'])} | {_degrees(g['azimuth'])} "
                      f"| {g['images']} | {side} | {g['psnr']:.2f} "
                      f"| {g['mask_iou']:.3f} |")
-    lines.append("")
-    lines.append("- The wider the gap between the training azimuths either "
-                 "side of a held-out view, the further the generator has to "
-                 "interpolate.")
-    return "\n".join(lines) + "\n"
+    return lines + ["", "- The wider the gap between the training azimuths "
+                    "either side of a held-out view, the further the "
+                    "generator has to interpolate."]
 
 
 def markdown(table):
@@ -243,5 +241,5 @@ def markdown(table):
         "sigma 1.5); mask IoU at threshold 0.5.")
     if table.get("heldout_by_azimuth"):
         lines += ["", "### Held-out views by azimuth", "",
-                  azimuth_markdown(table["heldout_by_azimuth"]).rstrip("\n")]
+                  *_azimuth_lines(table["heldout_by_azimuth"])]
     return "\n".join(lines) + "\n"

@@ -49,23 +49,38 @@ def test_ssim_matches_its_definition():
     np.testing.assert_allclose(evaluation.ssim(a, a), 1.0, atol=1e-6)
 
 
-def test_table_equals_numpy_on_the_same_images(tiny_generator_and_data):
+def numpy_scores(model, rows):
+    """Per-image ``(target, rgb, mse, psnr, iou)`` of the generator on
+    `rows`, computed with numpy from the generator's raw outputs."""
+    inputs = render.generator_inputs(model, classes=rows.chair_ids,
+                                     azimuths=rows.azimuths,
+                                     elevations=rows.elevations)
+    rgb, mask = render.generate(model, inputs)
+    target_mask = rows.masks.astype(np.float64)
+    target = rows.images / 255.0 * target_mask
+    mse = ((rgb - target) ** 2).mean(axis=(1, 2, 3))
+    psnr = 10 * np.log10(1 / mse)
+    t, p = target_mask > 0.5, mask > 0.5
+    iou = (t & p).sum(axis=(1, 2, 3)) / (t | p).sum(axis=(1, 2, 3))
+    return target, rgb, mse, psnr, iou
+
+
+@pytest.fixture(scope="module")
+def views_table(tiny_generator_and_data):
+    """The tiny run's table with held-out views, computed once."""
     model, data = tiny_generator_and_data
-    table = heldout_table.evaluate(model, data, "views")
+    return heldout_table.evaluate(model, data, "views")
+
+
+def test_table_equals_numpy_on_the_same_images(tiny_generator_and_data,
+                                               views_table):
+    model, data = tiny_generator_and_data
+    table = views_table
     assert list(table["subsets"]) == ["train_views", "heldout_views",
                                       "nearest_view_baseline"]
     for key, subset in (("train_views", "train"), ("heldout_views", "eval")):
         rows = input_pipeline.select(data, holdout="views", subset=subset)
-        inputs = render.generator_inputs(model, classes=rows.chair_ids,
-                                         azimuths=rows.azimuths,
-                                         elevations=rows.elevations)
-        rgb, mask = render.generate(model, inputs)
-        target_mask = rows.masks.astype(np.float64)
-        target = rows.images / 255.0 * target_mask
-        mse = ((rgb - target) ** 2).mean(axis=(1, 2, 3))
-        psnr = 10 * np.log10(1 / mse)
-        t, p = target_mask > 0.5, mask > 0.5
-        iou = (t & p).sum(axis=(1, 2, 3)) / (t | p).sum(axis=(1, 2, 3))
+        target, rgb, mse, psnr, iou = numpy_scores(model, rows)
         ssim = [numpy_ssim(x, y) for x, y in zip(target, rgb)]
         entry = table["subsets"][key]
         assert entry["images"] == len(rows) == 3 * (48 if subset == "train"
@@ -78,9 +93,9 @@ def test_table_equals_numpy_on_the_same_images(tiny_generator_and_data):
 
 
 def test_nearest_view_baseline_equals_numpy_copies_of_the_neighbours(
-        tiny_generator_and_data):
-    model, data = tiny_generator_and_data
-    table = heldout_table.evaluate(model, data, "views")
+        tiny_generator_and_data, views_table):
+    _, data = tiny_generator_and_data
+    table = views_table
     # By hand: held-out azimuth index j (j % 5 == 0) is copied from j - 1 or
     # j + 1 (mod 31), whichever azimuth is nearer in degrees, at the same
     # elevation (view index 31 + j at 30 degrees).
@@ -163,20 +178,12 @@ def test_protocols_chunks_and_markdown(tiny_generator_and_data, monkeypatch):
     assert "unlearned style code" in text and "`holdout=chairs`" in text
 
 
-def test_heldout_views_by_azimuth_equal_numpy_groups(tiny_generator_and_data):
+def test_heldout_views_by_azimuth_equal_numpy_groups(tiny_generator_and_data,
+                                                    views_table):
     model, data = tiny_generator_and_data
-    table = heldout_table.evaluate(model, data, "views")
+    table = views_table
     rows = input_pipeline.select(data, holdout="views", subset="eval")
-    inputs = render.generator_inputs(model, classes=rows.chair_ids,
-                                     azimuths=rows.azimuths,
-                                     elevations=rows.elevations)
-    rgb, mask = render.generate(model, inputs)
-    target_mask = rows.masks > 0.5
-    target = rows.images / 255.0 * target_mask
-    mse = ((rgb - target) ** 2).mean(axis=(1, 2, 3))
-    p = mask > 0.5
-    iou = ((target_mask & p).sum(axis=(1, 2, 3))
-           / (target_mask | p).sum(axis=(1, 2, 3)))
+    _, _, mse, _, iou = numpy_scores(model, rows)
 
     groups = table["heldout_by_azimuth"]
     # 7 held-out azimuths (j = 0, 5, ..., 30) at 20, then at 30 degrees.
