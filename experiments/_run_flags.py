@@ -10,8 +10,8 @@ import os
 
 from absl import flags
 
-from gen import run_files
 from gen.errors import UserError
+from gen.explore import run_files
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None,
@@ -41,12 +41,6 @@ def define_data_flags():
     flags.DEFINE_string("holdout", None,
                         "With --generator: the held-out protocol it was "
                         "trained with, views (default), chairs or none.")
-
-
-def check_arguments(argv):
-    if len(argv) > 1:
-        raise UserError(f"Unexpected arguments {argv[1:]}; flags look like "
-                        "--name=value.")
 
 
 def locate():
@@ -118,6 +112,11 @@ def chair_ids(text, info, flag="chairs"):
     if info.num_classes is not None:
         run_files.check_chair_ids(ids, info.num_classes, f"--{flag}")
     return ids
+
+
+def cut_layer(info, name):
+    """`name`, checked against the generator's layers before it loads."""
+    return run_files.check_cut_layer(name, info.cut_layers)
 
 
 def checked_chairs(ids, model, flag="chairs"):

@@ -18,20 +18,20 @@ import os
 from absl import flags
 
 from experiments import _run_flags
-from gen import run_files
+from gen.explore import run_files
 from gen.errors import UserError
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("chairs", "0,1,2", "Chair ids A,B,C.")
 flags.DEFINE_string("layer", "class_fc2",
                     "The layer whose activations are combined (a fully "
-                    "connected or uconv layer; see gen.chairs for names).")
+                    "connected or uconv layer; see gen.models.chairs_generator for names).")
 flags.DEFINE_string("azimuths", "30,120,210", "Views (rows), degrees.")
 flags.DEFINE_float("elevation", 20.0, "Elevation of the views, degrees.")
 
 
 def main(argv):
-    _run_flags.check_arguments(argv)
+    gen.cli.check_no_arguments(argv)
     info = _run_flags.locate()
     chairs = _run_flags.chair_ids(FLAGS.chairs, info)
     if len(chairs) != 3:
@@ -40,13 +40,13 @@ def main(argv):
     azimuths = _run_flags.numbers(FLAGS.azimuths, float, "azimuths",
                                   -360, 360)
     _run_flags.elevation(FLAGS.elevation)
+    _run_flags.cut_layer(info, FLAGS.layer)
     out = _run_flags.out_dir(info, "arithmetic")
 
-    from gen import feature_arithmetic, latent
+    from gen.explore import feature_arithmetic
 
     model = run_files.load_generator(info.generator_path)
     a, b, c = _run_flags.checked_chairs(chairs, model)
-    latent.get_cut_layer(model, FLAGS.layer)
     path = feature_arithmetic.write_figure(
         os.path.join(out, f"arithmetic_{a}_{b}_{c}_{FLAGS.layer}.png"), model,
         FLAGS.layer, a, b, c, azimuths, FLAGS.elevation)

@@ -4,7 +4,7 @@
     python -m experiments.bench_data --train_images_per_s=110 --batches=200
 
 Renderer: images per second at 32, 64 and 128 pixels (62 views of 2 chairs
-each). Pipeline: images per second of `gen.input_pipeline.training_batches`
+each). Pipeline: images per second of `gen.data.input_pipeline.training_batches`
 at 64x64 without and with augmentation, and how many times the images per
 second of one training step that is (the default 110 is 64 images / 0.58 s).
 """
@@ -13,7 +13,7 @@ import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
 
 from absl import flags
 
-from gen import data_bench
+from gen.benchmarks import data_speed
 from gen.errors import UserError
 
 FLAGS = flags.FLAGS
@@ -26,7 +26,7 @@ flags.DEFINE_list("resolutions", ["32", "64", "128"], "Renderer resolutions.")
 
 
 def main(argv):
-    del argv
+    gen.cli.check_no_arguments(argv)
     if FLAGS.train_images_per_s <= 0 or FLAGS.num_chairs < 1 or FLAGS.batch_size < 1 \
             or FLAGS.batches < 1:
         raise UserError(
@@ -38,7 +38,7 @@ def main(argv):
         raise UserError(
             f"--resolutions must be integers, got {FLAGS.resolutions}."
         ) from None
-    data_bench.run(
+    data_speed.run(
         resolutions=resolutions, num_chairs=FLAGS.num_chairs, batch_size=FLAGS.batch_size,
         batches=FLAGS.batches, train_images_per_s=FLAGS.train_images_per_s,
     )

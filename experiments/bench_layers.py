@@ -6,14 +6,13 @@ Prints two tables: UnpoolConv2D (each implementation) against the explicit
 FixedCornerUnpooling2D + Conv2D pair on the chairs generator's stages, and
 switch pooling + unpooling with and without XLA against the TF Addons recipe.
 Times are medians over interleaved rounds, speed-ups the median of the
-per-round ratios (see gen/benchmarks.py).
+per-round ratios (see gen/benchmarks/timing.py).
 """
-
-from gen import cli  # noqa: F401  (first: quiet TensorFlow logs)
 
 from absl import flags
 
-from gen import benchmarks
+from gen import cli  # noqa: I001  (first: quiets TensorFlow before it loads)
+from gen.benchmarks import layer_speed, timing
 from gen.errors import UserError
 
 _BATCH = flags.DEFINE_integer("batch", 64, "Batch size.")
@@ -29,28 +28,28 @@ _SWITCHES = flags.DEFINE_bool("switches", True,
 
 
 def main(argv):
-    del argv
+    cli.check_no_arguments(argv)
     if _BATCH.value < 1 or _ROUNDS.value < 1:
         raise UserError("--batch and --rounds must be positive integers.")
-    stages = benchmarks.CHAIRS_RGB_STAGES
+    stages = layer_speed.CHAIRS_RGB_STAGES
     if _MASK.value:
-        stages += benchmarks.CHAIRS_MASK_STAGES
-    config = benchmarks.LayerBenchConfig(
+        stages += layer_speed.CHAIRS_MASK_STAGES
+    config = layer_speed.LayerBenchConfig(
         batch=_BATCH.value, stages=stages, dtype=_DTYPE.value,
         jit_compile=_JIT.value, rounds=_ROUNDS.value)
     print(f"UnpoolConv2D vs FixedCornerUnpooling2D + Conv2D, 5x5 kernels, "
           f"batch {config.batch}, {config.dtype}, forward + backward, "
           f"jit_compile={config.jit_compile}, median of {config.rounds} "
           "interleaved rounds", flush=True)
-    print(benchmarks.format_table(
+    print(timing.format_table(
         ("stage", "variant", "ms", "speed-up"),
-        benchmarks.uconv_benchmark(config)), flush=True)
+        layer_speed.uconv_benchmark(config)), flush=True)
     if _SWITCHES.value:
         print(f"\nMax pooling 2x2 with switches + switch unpooling, batch "
               f"{config.batch}, {config.dtype}, forward + backward", flush=True)
-        print(benchmarks.format_table(
+        print(timing.format_table(
             ("pooled input", "variant", "ms", "speed-up"),
-            benchmarks.switch_benchmark(config)))
+            layer_speed.switch_benchmark(config)))
 
 
 if __name__ == "__main__":

@@ -13,14 +13,13 @@ peer's fields, plus the share of the machine's matmul FLOP/s), then the
 ratios.
 """
 
-from gen import cli
-
 import json
 import os
 import statistics
 
 from absl import flags
 
+from gen import cli
 from gen.errors import UserError
 
 _BATCH = flags.DEFINE_integer("batch", 64, "Batch size.")
@@ -36,7 +35,7 @@ _PEER = flags.DEFINE_string("peer", "../shared/bench/torch_chairs.py",
 
 
 def main(argv):
-    del argv
+    cli.check_no_arguments(argv)
     if _TORCH.value and not os.path.isfile(_PEER.value):
         raise UserError(f"--peer {_PEER.value!r} is not a file; point it at "
                         "shared/bench/torch_chairs.py.")
@@ -45,11 +44,12 @@ def main(argv):
                         "executable Python.")
     import tensorflow as tf
 
-    from gen import benchmarks, train, train_config
+    from gen.benchmarks import timing, train_speed
+    from gen.training import runtime, train_config
 
     config = train_config.TrainConfig(resolution=64, variant="2s-E",
                                       num_transform=_TRANSFORM.value)
-    default_policy, reason = train.resolve_precision("auto")
+    default_policy, reason = runtime.resolve_precision("auto")
     print(f"default precision: {default_policy} ({reason})", flush=True)
     variants = {}
     keras_settings = [("default", default_policy, False),
@@ -59,7 +59,7 @@ def main(argv):
                            ("float32+xla", "float32", True)]
     models = {}
     for name, policy, jit in keras_settings:
-        step, models[name] = benchmarks.keras_train_step(
+        step, models[name] = train_speed.keras_train_step(
             config, _CLASSES.value, _TRANSFORM.value, _BATCH.value, policy, jit)
         for _ in range(3):  # trace, compile, warm up
             step()
@@ -72,20 +72,20 @@ def main(argv):
     for _ in range(_ROUNDS.value):
         for name, step in variants.items():
             times[name].append(statistics.median(
-                benchmarks.interleaved_medians({name: step}, rounds=_STEPS.value,
+                timing.interleaved_medians({name: step}, rounds=_STEPS.value,
                                                warmup=1)[name]
                 for _ in range(1)))
         if _TORCH.value:
             for name, extra in (("pytorch float32", []),
                                 ("pytorch bf16 autocast", ["--bf16"])):
-                line = benchmarks.run_peer(_TORCH.value, _PEER.value,
+                line = timing.run_peer(_TORCH.value, _PEER.value,
                                            peer_args + extra)
                 peers.setdefault(name, []).append(line)
                 times.setdefault(name, []).append(line["step_s"])
-    macs = benchmarks.generator_forward_macs(models["default"])
+    macs = train_speed.generator_forward_macs(models["default"])
     step_flops = 2 * 3 * macs * _BATCH.value
-    peak = {"bfloat16": benchmarks.matmul_flops_per_second(tf.bfloat16),
-            "float32": benchmarks.matmul_flops_per_second(tf.float32)}
+    peak = {"bfloat16": train_speed.matmul_flops_per_second(tf.bfloat16),
+            "float32": train_speed.matmul_flops_per_second(tf.float32)}
     medians = {name: statistics.median(ts) for name, ts in times.items()}
     for name, seconds in medians.items():
         bf16 = name.startswith("pytorch bf16") or (

@@ -23,7 +23,7 @@ import os
 from absl import flags
 
 from experiments import _run_flags
-from gen import run_files
+from gen.explore import run_files
 
 FLAGS = flags.FLAGS
 _run_flags.define_data_flags()
@@ -31,25 +31,26 @@ flags.DEFINE_integer("batch_size", 64, "Images per forward pass.")
 
 
 def main(argv):
-    _run_flags.check_arguments(argv)
+    gen.cli.check_no_arguments(argv)
     _run_flags.at_least(FLAGS.batch_size, 1, "batch_size")
     info = _run_flags.locate()
     source = run_files.require_data(_run_flags.data_source(info),
                                     "experiments.evaluate")
     out = _run_flags.out_dir(info, "evaluate")
 
-    from gen import checkerboard, heldout_table, image_files
+    from gen.evaluation import checkerboard, heldout_table
+    from gen.pictures import atomic_files
 
     model = run_files.load_generator(info.generator_path)
     data = run_files.load_data(source, model)
     table = heldout_table.evaluate(model, data, source.holdout,
                                    FLAGS.batch_size)
     uneven = checkerboard.measure(model)
-    path = image_files.write_json(os.path.join(out, "evaluation.json"),
+    path = atomic_files.write_json(os.path.join(out, "evaluation.json"),
                                   {**table, "checkerboard": uneven,
                                    "generator": info.generator_path})
     _run_flags.wrote(path, "held-out table and checkerboard measures")
-    path = image_files.write_text(
+    path = atomic_files.write_text(
         os.path.join(out, "evaluation.md"),
         "## Held-out evaluation\n\n" + heldout_table.markdown(table)
         + "\n## Checkerboard artifacts of the uconv layers\n\n"

@@ -27,8 +27,8 @@ import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
 from absl import flags
 
 from experiments import _run_flags
-from gen import interpolation
-from gen import run_files
+from gen.explore import interpolation
+from gen.explore import run_files
 from gen.errors import UserError
 
 FLAGS = flags.FLAGS
@@ -65,7 +65,7 @@ def _pair(text, flag, minimum, maximum):
 
 
 def main(argv):
-    _run_flags.check_arguments(argv)
+    gen.cli.check_no_arguments(argv)
     info = _run_flags.locate()
     chairs = _run_flags.chair_ids(FLAGS.chairs, info)
     if len(chairs) < 2:

@@ -21,10 +21,10 @@ import os
 from absl import flags
 
 from experiments import _run_flags
-from gen import chair_views
-from gen import contact_sheet
-from gen import render
-from gen import run_files
+from gen.data import chair_views
+from gen.data import contact_sheet
+from gen.explore import render
+from gen.explore import run_files
 
 FLAGS = flags.FLAGS
 _run_flags.define_data_flags()
@@ -43,7 +43,7 @@ DEFAULT_CHAIRS = 4
 
 
 def main(argv):
-    _run_flags.check_arguments(argv)
+    gen.cli.check_no_arguments(argv)
     views = contact_sheet.parse_views(FLAGS.views)
     _run_flags.at_least(FLAGS.frames, 1, "frames")
     _run_flags.at_least(FLAGS.frame_ms, 1, "frame_ms")

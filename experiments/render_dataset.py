@@ -1,4 +1,4 @@
-"""Writes a contact sheet of the chairs data: one row per chair, one column per view.
+r"""Writes a contact sheet of the chairs data: one row per chair, one column per view.
 
     python -m experiments.render_dataset --out=runs/chairs.png
     python -m experiments.render_dataset --out=runs/chairs.png --num_chairs=20 \
@@ -11,7 +11,8 @@ import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
 
 from absl import flags
 
-from gen import chair_views, contact_sheet
+from gen.data import chair_views
+from gen.data import contact_sheet
 from gen.errors import UserError
 
 FLAGS = flags.FLAGS
@@ -32,12 +33,12 @@ flags.DEFINE_string("chair_list", None, "rendered_chairs: list file of the chair
 
 
 def main(argv):
-    del argv
+    gen.cli.check_no_arguments(argv)
     views = contact_sheet.parse_views(FLAGS.views)
     if FLAGS.num_chairs < 1:
         raise UserError(f"--num_chairs must be at least 1, got {FLAGS.num_chairs}.")
     if FLAGS.dataset == "synthetic_chairs":
-        from gen.datasets import synthetic_chairs
+        from gen.data.datasets import synthetic_chairs
 
         synthetic_chairs.make_config(FLAGS.resolution, FLAGS.num_chairs, FLAGS.seed)  # validates
         rows = FLAGS.num_chairs
@@ -45,9 +46,9 @@ def main(argv):
             rows, views, resolution=FLAGS.resolution, seed=FLAGS.seed
         )
     else:
-        from gen import input_pipeline
+        from gen.data import chairs_data
 
-        data = input_pipeline.load_chairs(
+        data = chairs_data.load_chairs(
             "rendered_chairs", resolution=FLAGS.resolution,
             data_dir=FLAGS.data_dir, manual_dir=FLAGS.manual_dir,
             chair_list=FLAGS.chair_list,

@@ -20,7 +20,7 @@ import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
 from absl import flags
 
 from experiments import _run_flags
-from gen import run_files
+from gen.explore import run_files
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("layer", "class_fc2",
@@ -37,19 +37,19 @@ flags.DEFINE_bool("rectify", True,
 
 
 def main(argv):
-    _run_flags.check_arguments(argv)
+    gen.cli.check_no_arguments(argv)
     info = _run_flags.locate()
     _run_flags.at_least(FLAGS.num_samples, 1, "num_samples")
     _run_flags.at_least(FLAGS.seed, 0, "seed")
     azimuths = _run_flags.numbers(FLAGS.azimuths, float, "azimuths",
                                   -360, 360)
     _run_flags.elevation(FLAGS.elevation)
+    _run_flags.cut_layer(info, FLAGS.layer)
     out = _run_flags.out_dir(info, "sample")
 
-    from gen import latent, style_sampling
+    from gen.explore import style_sampling
 
     model = run_files.load_generator(info.generator_path)
-    latent.get_cut_layer(model, FLAGS.layer)
     style_sampling.style_layer_check(model, FLAGS.layer)
     train_chairs = style_sampling.training_chairs(
         run_files.num_classes_of(model),

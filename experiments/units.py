@@ -22,7 +22,7 @@ import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
 from absl import flags
 
 from experiments import _run_flags
-from gen import run_files
+from gen.explore import run_files
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("layers", None,
@@ -47,7 +47,7 @@ flags.DEFINE_float("elevation", 20.0, "View elevation, degrees.")
 
 
 def main(argv):
-    _run_flags.check_arguments(argv)
+    gen.cli.check_no_arguments(argv)
     info = _run_flags.locate()
     (chair,) = _run_flags.chair_ids(str(FLAGS.chair), info, "chair")
     units = (_run_flags.numbers(FLAGS.units, int, "units")
@@ -57,15 +57,17 @@ def main(argv):
     _run_flags.at_least(FLAGS.num_units, 1, "num_units")
     _run_flags.azimuth(FLAGS.azimuth)
     _run_flags.elevation(FLAGS.elevation)
+    layer_names = ([_run_flags.cut_layer(info, name.strip())
+                    for name in FLAGS.layers.split(",") if name.strip()]
+                   if FLAGS.layers else None)
     out = _run_flags.out_dir(info, "units")
 
-    from gen import latent, units as unit_tools
+    from gen.explore import latent
+    from gen.explore import units as unit_tools
 
     model = run_files.load_generator(info.generator_path)
     (chair,) = _run_flags.checked_chairs([chair], model, "chair")
-    layer_names = ([name.strip() for name in FLAGS.layers.split(",")
-                    if name.strip()] if FLAGS.layers
-                   else unit_tools.default_layers(model))
+    layer_names = layer_names or unit_tools.default_layers(model)
     # Every layer and unit checked before anything is written.
     for name in layer_names:
         size = latent.get_cut_layer(model, name).output.shape[-1]

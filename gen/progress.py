@@ -48,5 +48,13 @@ class Progress:
         return text
 
 
+def duration(seconds):
+    """``"4m05s"`` or ``"1h02m03s"``: a span of time for a progress line."""
+    seconds = int(max(seconds, 0))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
 def _print(line):
     print(line, file=sys.stderr, flush=True)

@@ -21,10 +21,10 @@ def _restore_keras_globals():
 @pytest.fixture(scope="session")
 def chairs_data_dir(tmp_path_factory):
     """A TFDS data_dir holding 3 synthetic chairs at 32x32, built once."""
-    from gen import input_pipeline
+    from gen.data import chairs_data
 
     data_dir = tmp_path_factory.mktemp("tfds")
-    input_pipeline.load_chairs("synthetic_chairs", data_dir=str(data_dir),
+    chairs_data.load_chairs("synthetic_chairs", data_dir=str(data_dir),
                                resolution=32, num_chairs=3)
     return str(data_dir)
 
@@ -37,20 +37,19 @@ TINY_RUN_FLAGS = dict(num_chairs=3, resolution=32, width=0.125, batch_size=8,
 @pytest.fixture(scope="session")
 def tiny_run(chairs_data_dir, tmp_path_factory):
     """A finished tiny training run (workdir path), trained once."""
-    from gen import train
-    from gen import train_config
+    from gen.training import train_config, trainer
 
     workdir = tmp_path_factory.mktemp("runs") / "tiny"
     config = train_config.TrainConfig(data_dir=chairs_data_dir,
                                       **TINY_RUN_FLAGS)
-    train.train(config, str(workdir), echo=lambda line: None)
+    trainer.train(config, str(workdir), echo=lambda line: None)
     return str(workdir)
 
 
 @pytest.fixture(scope="session")
 def tiny_generator_and_data(tiny_run):
     """The tiny run's generator, loaded from its `.keras` file, and its data."""
-    from gen import run_files
+    from gen.explore import run_files
 
     info = run_files.locate(workdir=tiny_run)
     model = run_files.load_generator(info.generator_path)

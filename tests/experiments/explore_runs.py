@@ -12,7 +12,7 @@ import concurrent.futures
 import os
 import shutil
 
-from tests.experiments.scripts import run_script
+from tests.scripts import run_script
 
 PARALLEL = 2  # the machine has 2 cores, shared
 

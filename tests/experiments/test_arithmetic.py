@@ -5,9 +5,9 @@ import os
 import numpy as np
 from PIL import Image
 
-from gen import figures
+from gen.pictures import figures
 from tests.experiments.explore_runs import ARGS
-from tests.experiments.scripts import assert_user_error, run_script
+from tests.scripts import assert_user_error, run_script
 
 
 def test_b_equal_to_c_draws_a(explore_runs):

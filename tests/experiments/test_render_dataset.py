@@ -3,8 +3,9 @@
 import numpy as np
 from PIL import Image
 
-from gen import chair_family, chair_renderer, image_files
-from tests.experiments.scripts import assert_user_error, run_script
+from gen.data import chair_family, ray_caster
+from gen.pictures import grids
+from tests.scripts import assert_user_error, run_script
 
 
 def test_writes_a_sheet_of_styles_by_views(tmp_path):
@@ -15,15 +16,15 @@ def test_writes_a_sheet_of_styles_by_views(tmp_path):
     assert "2 chairs (rows) x 3 views" in result.stdout
     assert "0/20, 232/20, 0/30" in result.stdout
     sheet = np.asarray(Image.open(out))
-    step = 32 + image_files.GUTTER
-    assert sheet.shape == (2 * step + image_files.GUTTER, 3 * step + image_files.GUTTER, 3)
+    step = 32 + grids.GUTTER
+    assert sheet.shape == (2 * step + grids.GUTTER, 3 * step + grids.GUTTER, 3)
     # Tile (row 1, column 1) is style 1 at view 20 (azimuth 232, elevation 20).
-    image = chair_renderer.render_chair(
+    image = ray_caster.render_chair(
         chair_family.chair_style(0, 1), [232.0], [20.0], resolution=32
     )[0][0]
-    y = x = image_files.GUTTER + step
+    y = x = grids.GUTTER + step
     np.testing.assert_array_equal(sheet[y:y + 32, x:x + 32], image)
-    assert np.all(sheet[:image_files.GUTTER] == image_files.GUTTER_VALUE)
+    assert np.all(sheet[:grids.GUTTER] == grids.GUTTER_VALUE)
     assert [p.name for p in out.parent.iterdir()] == ["chairs.png"]  # no temp file left
 
 

@@ -6,9 +6,9 @@ import shutil
 
 from PIL import Image
 
-from gen import figures
+from gen.pictures import figures
 from tests.experiments.explore_runs import ARGS
-from tests.experiments.scripts import assert_user_error, run_script
+from tests.scripts import assert_user_error, run_script
 
 
 def test_new_chairs(explore_runs):

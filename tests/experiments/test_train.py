@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.conftest import TINY_RUN_FLAGS
-from tests.experiments.scripts import assert_user_error, run_script
+from tests.scripts import assert_user_error, run_script
 
 
 def _flags(data_dir, workdir, **overrides):

@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gen import image_files, input_pipeline, tied_autoencoder
-from tests.experiments.scripts import assert_user_error, run_script
+from gen.data import chairs_data, splits
+from gen.models import tied_autoencoder
+from gen.pictures import grids
+from gen.training import train_autoencoder
+from tests.scripts import assert_user_error, run_script
 
 
 def test_trains_both_autoencoders_and_compares_them(tmp_path):
@@ -26,9 +29,9 @@ def test_trains_both_autoencoders_and_compares_them(tmp_path):
 
     summary = json.loads((workdir / "mse.json").read_text())
     assert summary["num_train"] == 96 and summary["num_heldout"] == 28
-    data = input_pipeline.load_chairs("synthetic_chairs", data_dir=str(data_dir),
+    data = chairs_data.load_chairs("synthetic_chairs", data_dir=str(data_dir),
                                       resolution=32, num_chairs=2)
-    heldout = input_pipeline.select(data, holdout="views", subset="eval")
+    heldout = splits.select(data, holdout="views", subset="eval")
     heldout = heldout.images.astype(np.float32) / 255
     shown = heldout[np.unique(np.linspace(0, 27, 10).round().astype(int))]
     rows = [shown]
@@ -45,20 +48,20 @@ def test_trains_both_autoencoders_and_compares_them(tmp_path):
         assert result_row["heldout_psnr_db"] == pytest.approx(
             10 * np.log10(1 / mse), rel=1e-5)
         rows.append(model.predict(shown, verbose=0))
-    assert (workdir / "mse.md").read_text() == tied_autoencoder.mse_table(
+    assert (workdir / "mse.md").read_text() == train_autoencoder.mse_table(
         summary["results"])
     assert "| switch | " in result.stdout
 
     picture = np.asarray(Image.open(workdir / "reconstructions.png"))
-    expected = image_files.grid(np.concatenate(rows), 3, 10)
+    expected = grids.grid(np.concatenate(rows), 3, 10)
     assert picture.shape == expected.shape == (3 * 34 + 2, 10 * 34 + 2, 3)
     np.testing.assert_array_equal(picture[:36], expected[:36])  # the inputs
     assert np.abs(picture.astype(int) - expected).max() <= 1
 
 
 def test_bad_flags_exit_2_without_traceback(tmp_path):
-    # Config errors are tested in tests/gen/test_tied_autoencoder.py; this
-    # one is refused before TensorFlow loads.
+    # Config errors are tested in tests/gen/training/test_train_autoencoder.py;
+    # this one is refused before TensorFlow loads.
     result = run_script("train_autoencoder", f"--workdir={tmp_path / 'ae'}", "--filters=4,x")
     assert_user_error(result, "error: --filters must be ints separated by commas, got '4,x'.")
     assert not (tmp_path / "ae").exists()

@@ -5,9 +5,9 @@ import os
 
 from PIL import Image
 
-from gen import figures
+from gen.pictures import figures
 from tests.experiments.explore_runs import ARGS
-from tests.experiments.scripts import assert_user_error, run_script
+from tests.scripts import assert_user_error, run_script
 
 
 def test_single_units_and_knockouts(explore_runs):

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gen import deconvnet, image_sources
-from tests.experiments.scripts import assert_user_error, run_script
+from gen.data import image_sources
+from gen.deconvnet import network
+from tests.scripts import assert_user_error, run_script
 
 
 def _check_tiles(summary, deconv, images_by_name, to_model):
@@ -51,7 +52,7 @@ def test_trains_a_chairs_convnet_and_shows_its_conv_layers(tmp_path):
     assert 1 <= len(summary["features"]) <= 3
     assert summary["receptive_field"] == {"size": [11, 11], "stride": [2, 2],
                                           "start": [-4, -4]}
-    _check_tiles(summary, deconvnet.DeconvNet(model, "conv2"), by_name,
+    _check_tiles(summary, network.DeconvNet(model, "conv2"), by_name,
                  lambda x: x)
     picture = Image.open(out / "conv2.png")
     assert picture.mode == "RGB" and min(picture.size) > 100
@@ -81,7 +82,7 @@ def test_a_users_model_on_a_folder_of_images(tmp_path):
     assert [f["feature"] for f in summary["features"]] == [0, 2]
     assert len(summary["features"][0]["tiles"]) == 5  # fewer images than 9
     images, names = image_sources.load_images(str(folder), (16, 16))
-    _check_tiles(summary, deconvnet.DeconvNet(model, "edges"),
+    _check_tiles(summary, network.DeconvNet(model, "edges"),
                  dict(zip(names, images)), lambda x: 255 * x)
 
 
@@ -97,8 +98,14 @@ def test_errors_are_one_paragraph_and_exit_2(tmp_path):
         ([f"--model={tmp_path / 'nope.keras'}"],
          f"error: No model file at {tmp_path / 'nope.keras'}."),
         ([f"--images={empty}"], f"error: The folder {empty} has no PNG or JPEG"),
-        (["--input_range=1,0"], "error: input_range must be (low, high) with "
-                                "high > low, got (1.0, 0.0)."),
+        (["--input_range=1,0"], "error: --input_range must be two numbers "
+                                "low,high with high > low, got (1.0, 0.0)."),
+        (["--layer=c", "--num_features=many"],
+         "error: flag --num_features=many: invalid literal for int() with "
+         "base 10: 'many'. Run `python -m experiments.visualize --helpfull` "
+         "to see every flag."),
+        (["--featurez=3"], "error: Unknown command line flag 'featurez'. Did "
+                           "you mean: features ?"),
         ([f"--model={tmp_path / 'm.keras'}", "--layer=conv9",
           f"--images={photos}"],
          "error: Model 'functional' has no layer named 'conv9'. Its layers: "

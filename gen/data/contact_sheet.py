@@ -1,0 +1,58 @@
+"""Contact sheets of the chairs data: one row per chair, one column per view.
+
+The tiles come from here; `gen.pictures` lays them out and writes the PNG.
+"""
+
+import numpy as np
+
+from gen.data import chair_family, chair_views, ray_caster
+from gen.errors import UserError
+from gen.pictures import atomic_files, grids
+
+
+def parse_views(text):
+    """View indices from "0,4,8" or "all"; UserError for anything else."""
+    if text.strip() == "all":
+        return list(range(chair_views.NUM_VIEWS))
+    try:
+        views = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        views = []
+    if not views or any(not 0 <= v < chair_views.NUM_VIEWS for v in views):
+        raise UserError(
+            f"--views must be 'all' or view indices 0..{chair_views.NUM_VIEWS - 1} "
+            f"separated by commas (j for elevation 20, 31 + j for 30), got {text!r}."
+        )
+    return views
+
+
+def synthetic_tiles(num_chairs, views, *, resolution=64, seed=0):
+    """(num_chairs * len(views), R, R, 3) renders of styles 0.. at `views`."""
+    views = np.asarray(views)
+    azimuths = chair_views.azimuth_of_view(views).astype(np.float32)
+    elevations = chair_views.elevation_of_view(views).astype(np.float32)
+    return np.concatenate([
+        ray_caster.render_chair(
+            chair_family.chair_style(seed, i), azimuths, elevations, resolution=resolution
+        )[0]
+        for i in range(num_chairs)
+    ])
+
+
+def dataset_tiles(data, num_chairs, views):
+    """(tiles, rows): the first `num_chairs` chairs of a `ChairsData` at `views`
+    (white where a view is missing), and how many chairs that is."""
+    num_chairs = min(num_chairs, data.num_classes)
+    index = {
+        (int(c), int(v)): k for k, (c, v) in enumerate(zip(data.chair_ids, data.view_indices))
+    }
+    blank = np.full(data.images.shape[1:], 255, np.uint8)
+    return np.stack([
+        data.images[index[c, v]] if (c, v) in index else blank
+        for c in range(num_chairs) for v in views
+    ]), num_chairs
+
+
+def write_sheet(path, tiles, rows, cols):
+    """Writes (rows * cols, R, R, 3) tiles, row-major, as one PNG (atomically)."""
+    return atomic_files.write_png(path, grids.grid(tiles, rows, cols))

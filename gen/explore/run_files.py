@@ -1,0 +1,283 @@
+"""Opening a finished training run, or a saved generator, to explore it.
+
+A run is the workdir `gen.training.trainer.train` wrote: ``config.json`` (its settings
+under "train", what "auto" became and the number of chair styles under
+"resolved") and, once training has finished, ``generator.keras``. A bare
+``.keras`` file works too; then nothing says which images it was trained on,
+and the scripts that need real images take the data settings as flags.
+
+    info = locate(workdir="runs/chairs")       # checks files, no TensorFlow
+    model = load_generator(info.generator_path)
+    source = data_source(info)                  # None: no images available
+    data = load_data(source, model)
+
+`locate` reads only JSON, so a script can refuse a bad chair id before
+TensorFlow starts. Every problem a person can fix is a `UserError` that
+names the file and the way out.
+"""
+
+import dataclasses
+import json
+import os
+import zipfile
+
+from gen import choices
+from gen.errors import UserError
+from gen.training import train_config
+from gen.training.workdir import CONFIG_FILE, GENERATOR_FILE
+
+# The members of a Keras 3 .keras archive.
+KERAS_MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
+# The layers the exploring tools cut a generator at (`gen.explore.latent`):
+# fully connected layers and (un)convolutions, by Keras class name.
+CUT_LAYER_CLASSES = ("Dense", "Conv2D", "UnpoolConv2D")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunInfo:
+    """Where a generator and what is known about its training.
+
+    Attributes:
+        generator_path: the ``.keras`` file.
+        workdir: the run's folder, or None for a bare generator file.
+        train: the run's `TrainConfig`, or None for a bare generator file.
+        num_classes: the number of chair styles, or None until the model is
+            loaded (bare generator file).
+        cut_layers: the names of the layers the exploring tools can cut the
+            generator at (`CUT_LAYER_CLASSES`), in the model's order, read
+            from the file without loading it.
+    """
+
+    generator_path: str
+    workdir: str = None
+    train: train_config.TrainConfig = None
+    num_classes: int = None
+    cut_layers: tuple = ()
+
+
+def locate(workdir=None, generator=None):
+    """Checks the files of a run (`workdir`) or of a saved `generator`.
+
+    Exactly one of the two must be given. Reads config.json but does not load
+    the model (nor TensorFlow).
+    """
+    if (workdir is None) == (generator is None):
+        raise UserError(
+            "Name the trained generator to explore: --workdir=<folder of a "
+            "training run> or --generator=<file.keras> (one of the two).")
+    if generator is not None:
+        path, cut_layers = _check_generator_file(generator)
+        return RunInfo(generator_path=path, cut_layers=cut_layers)
+    workdir = os.path.abspath(os.path.expanduser(workdir))
+    if not os.path.isdir(workdir):
+        raise UserError(f"--workdir {workdir} does not exist or is not a "
+                        "folder; name the folder a training run wrote "
+                        "(python -m experiments.train --workdir=...).")
+    config_path = os.path.join(workdir, CONFIG_FILE)
+    if not os.path.isfile(config_path):
+        raise UserError(
+            f"--workdir {workdir} holds no {CONFIG_FILE}, so it is not a "
+            "training run. Name the folder given to experiments.train as "
+            "--workdir, or a saved generator with --generator=<file.keras>.")
+    try:
+        with open(config_path) as f:
+            stored = json.load(f)
+        config = train_config.TrainConfig.from_dict(stored["train"])
+        num_classes = int(stored["resolved"]["num_classes"])
+    except UserError as e:
+        raise UserError(f"{config_path} is not a readable run configuration: "
+                        f"{e}") from e
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise UserError(f"{config_path} is not a readable run configuration "
+                        f"({type(e).__name__}: {e}); the run's files are "
+                        "damaged.") from e
+    path = os.path.join(workdir, GENERATOR_FILE)
+    if not os.path.isfile(path):
+        raise UserError(
+            f"The run in {workdir} has no {GENERATOR_FILE} yet: its training "
+            "has not finished. Run the same experiments.train command again "
+            "to finish it (it resumes from the last checkpoint), or pass "
+            "--max_train_minutes to stop early with a generator.")
+    path, cut_layers = _check_generator_file(path)
+    return RunInfo(generator_path=path, workdir=workdir, train=config,
+                   num_classes=num_classes, cut_layers=cut_layers)
+
+
+def check_cut_layer(name, names):
+    """`name`, or a UserError naming the layers it can be."""
+    if name not in names:
+        raise UserError(f"Unknown layer {name!r}; this generator's fully "
+                        f"connected and uconv layers are {', '.join(names)}.")
+    return name
+
+
+def _check_generator_file(path):
+    path = os.path.abspath(os.path.expanduser(path))
+    if not os.path.isfile(path):
+        raise UserError(f"The generator file {path} does not exist.")
+    if not path.endswith(".keras"):
+        raise UserError(f"The generator file {path} is not a .keras file "
+                        "(the format experiments.train saves).")
+    if not zipfile.is_zipfile(path):
+        raise UserError(f"{path} is damaged or not a Keras model: a .keras "
+                        "file is a zip archive and this one is not. Train "
+                        "again or use another copy.")
+    # What Keras reads first, checked without loading TensorFlow, so that a
+    # damaged file is reported at once.
+    try:
+        with zipfile.ZipFile(path) as archive:
+            missing = [name for name in KERAS_MEMBERS
+                       if name not in archive.namelist()]
+            if not missing:
+                config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise UserError(f"{path} is damaged ({type(e).__name__}: {e}); train "
+                        "again or use another copy.") from e
+    if missing:
+        raise UserError(f"{path} is damaged or not a Keras model: it lacks "
+                        f"{', '.join(missing)}. Train again or use another "
+                        "copy.")
+    layers = (config.get("config") or {}).get("layers") or []
+    return path, tuple(layer.get("name") or layer["config"]["name"]
+                       for layer in layers
+                       if layer.get("class_name") in CUT_LAYER_CLASSES)
+
+
+def load_generator(path):
+    """The chairs generator saved at `path` (float32, ready to predict)."""
+    import keras
+
+    import gen.models  # noqa: F401  (registers the generator's objects)
+    import layers  # noqa: F401  (registers the custom layers)
+
+    path, _ = _check_generator_file(path)
+    try:
+        model = keras.models.load_model(path, safe_mode=True, compile=False)
+    except (ValueError, OSError, KeyError, TypeError, AttributeError,
+            zipfile.BadZipFile) as e:
+        reason = " ".join(str(e).split())[:300]
+        raise UserError(f"{path} could not be loaded as a Keras model "
+                        f"({type(e).__name__}: {reason})."
+                        " The file is damaged or not a chairs generator; "
+                        "train again or use another copy.") from e
+    try:
+        inputs, outputs = model.input, model.output
+    except (AttributeError, ValueError):  # a model that was never called
+        inputs = outputs = None
+    if not (isinstance(inputs, dict) and {"class", "view"} <= set(inputs)
+            and isinstance(outputs, dict)
+            and {"rgb", "mask"} <= set(outputs)):
+        raise UserError(f"{path} is a Keras model but not a chairs generator "
+                        "(it needs inputs 'class' and 'view' and outputs "
+                        "'rgb' and 'mask'; see gen.models.chairs_generator).")
+    return model
+
+
+def num_classes_of(model):
+    """The number of chair styles a generator draws (its one-hot size)."""
+    return int(model.input["class"].shape[-1])
+
+
+def resolution_of(model):
+    return int(model.output["rgb"].shape[1])
+
+
+def check_chair_ids(ids, num_classes, flag="--chairs"):
+    """`ids` as a list of ints; UserError for ids outside 0..num_classes-1."""
+    ids = [int(i) for i in ids]
+    bad = sorted({i for i in ids if not 0 <= i < num_classes})
+    if bad:
+        raise UserError(
+            f"{flag}: unknown chair id{'s' if len(bad) > 1 else ''} "
+            f"{', '.join(map(str, bad))}; this generator draws {num_classes} "
+            f"chairs, ids 0..{num_classes - 1}.")
+    return ids
+
+
+def default_out(info, name):
+    """Where a script writes by default: ``<workdir>/<name>``, or for a bare
+    generator file ``<its folder>/<its stem>_<name>``."""
+    if info.workdir is not None:
+        return os.path.join(info.workdir, name)
+    folder, file_name = os.path.split(info.generator_path)
+    return os.path.join(folder, f"{os.path.splitext(file_name)[0]}_{name}")
+
+
+@dataclasses.dataclass(frozen=True)
+class DataSource:
+    """Which chairs images belong to a generator (see `data_source`)."""
+
+    dataset: str = "synthetic_chairs"
+    data_dir: str = None
+    num_chairs: int = None
+    chair_list: str = None
+    holdout: str = "views"
+
+
+def data_source(info, *, dataset=None, data_dir=None, num_chairs=None,
+                chair_list=None, holdout=None):
+    """The images of a run: its own settings, or those given for a bare file.
+
+    For a run, only `data_dir` may be given (the data may have moved since
+    training); the rest comes from config.json. For a bare generator file,
+    the images are known only when `dataset` or `data_dir` is given; then
+    `num_chairs` defaults to the generator's classes and `holdout` to
+    "views". Returns None when no images are known.
+    """
+    if info.train is not None:
+        given = [f"--{name}" for name, value in (
+            ("dataset", dataset), ("num_chairs", num_chairs),
+            ("chair_list", chair_list), ("holdout", holdout))
+            if value is not None]
+        if given:
+            raise UserError(
+                f"{', '.join(given)} cannot be used with --workdir: a run's "
+                "images are the ones it was trained on (its config.json). "
+                "Only --data_dir may be given, where its data have moved.")
+        t = info.train
+        return DataSource(dataset=t.dataset, data_dir=data_dir or t.data_dir,
+                          num_chairs=t.num_chairs, chair_list=t.chair_list,
+                          holdout=t.holdout)
+    if dataset is None and data_dir is None:
+        return None
+    if holdout is not None and holdout not in choices.HOLDOUTS:
+        raise UserError(f"--holdout must be one of {', '.join(choices.HOLDOUTS)}; got "
+                        f"{holdout!r}.")
+    return DataSource(dataset=dataset or "synthetic_chairs",
+                      data_dir=data_dir, num_chairs=num_chairs,
+                      chair_list=chair_list, holdout=holdout or "views")
+
+
+def require_data(source, what):
+    """`source`, or a UserError saying that `what` needs the real images."""
+    if source is None:
+        raise UserError(
+            f"{what} needs the real chair images, and a bare --generator file "
+            "does not say which they are. Pass --workdir of the training run "
+            "instead, or add --data_dir (with --dataset, --num_chairs, "
+            "--chair_list, --holdout as the run was trained).")
+    return source
+
+
+def load_data(source, model):
+    """The `ChairsData` of `source` at the generator's resolution; checks that
+    it has as many chairs as the generator has classes."""
+    from gen.data import chairs_data
+
+    if source.data_dir is not None and not os.path.isdir(
+            os.path.expanduser(source.data_dir)):
+        raise UserError(f"The data directory {source.data_dir} does not "
+                        "exist; pass --data_dir where the chairs data are.")
+    classes = num_classes_of(model)
+    data = chairs_data.load_chairs(
+        source.dataset, data_dir=source.data_dir,
+        resolution=resolution_of(model),
+        num_chairs=source.num_chairs or (
+            classes if source.dataset == "synthetic_chairs" else None),
+        chair_list=source.chair_list)
+    if data.num_classes != classes:
+        raise UserError(
+            f"The data ({source.dataset}, {data.num_classes} chairs) do not "
+            f"match the generator, which draws {classes} chairs; give the "
+            "data flags the run was trained with.")
+    return data

@@ -1,0 +1,167 @@
+"""The configuration of a generator training run, validated up front.
+
+Importing this module does not import TensorFlow, so that a command line
+with a mistake fails in a fraction of a second with a message, before any
+heavy start-up.
+"""
+
+import dataclasses
+import json
+import os
+
+from gen import choices, settings
+from gen.errors import UserError
+from gen.settings import setting
+
+SCHEDULES = ("constant", "step", "cosine")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+JIT_CHOICES = ("auto", "true", "false")
+STRATEGIES = ("default", "mirrored", "multi_worker")
+
+# Fields that only say how a run is carried out, not what it computes: they
+# may change when a run is resumed.
+OPERATIONAL_FIELDS = ("checkpoint_every", "sample_every", "log_every",
+                      "keep_checkpoints", "precision", "jit_compile",
+                      "strategy", "data_dir", "max_train_minutes")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run of the chairs generator.
+
+    Each field is a `gen.settings.setting` with its help text and allowed
+    values (`python -m experiments.train --helpfull` shows them); the
+    checks below refuse a bad value with a one-paragraph `UserError`.
+    """
+
+    dataset: str = setting(
+        "synthetic_chairs", "The chairs data: synthetic_chairs (built in, "
+        "rendered offline) or rendered_chairs (your copy of Aubry et al.'s "
+        "renders).", choices=choices.DATASETS)
+    data_dir: str | None = setting(
+        None, "TFDS data directory (default ~/tensorflow_datasets); datasets "
+        "are built into it on first use.")
+    num_chairs: int | None = setting(
+        None, "Chair styles: synthetic, how many to render (default 100); "
+        "rendered, the first N by folder name (default all).")
+    chair_list: str | None = setting(
+        None, "rendered_chairs only: a file listing the chairs to keep.")
+    resolution: int = setting(64, "Image size in pixels.",
+                              choices=choices.RESOLUTIONS)
+    variant: str = setting("2s-E", "Generator variant (TPAMI): two streams "
+                           "with a Euclidean or softmax mask loss, one stream, "
+                           "one stream with extra convolutions.",
+                           choices=choices.VARIANTS)
+    width: float = setting(1.0, "Channel multiplier of the convolutional "
+                           "maps (the FC layers keep the paper's sizes).")
+    activation: str = setting("relu", "Activation after every hidden layer "
+                              "(leaky_relu: slope 0.1).",
+                              choices=choices.ACTIVATIONS)
+    num_transform: int = setting(8, "Transformation inputs theta (8, or 0 "
+                                 "for none).")
+    batch_size: int = setting(64, "Images per step.")
+    steps: int = setting(100_000, "Optimisation steps in all.")
+    learning_rate: float = setting(5e-4, "Adam's peak learning rate.")
+    schedule: str = setting(
+        "constant", "Learning-rate schedule: constant; step (halved at 5/6 "
+        "of the steps, like the CVPR schedule); cosine (decay to zero).",
+        choices=SCHEDULES)
+    warmup_steps: int = setting(0, "Linear warm-up steps from zero.")
+    beta1: float = setting(0.9, "Adam beta1.")
+    beta2: float = setting(0.999, "Adam beta2.")
+    epsilon: float = setting(1e-6, "Adam epsilon (TPAMI: 1e-6).")
+    augment: bool = setting(False, "The paper's augmentation, fed to the "
+                            "network as theta.")
+    augment_ramp_steps: int | None = setting(
+        None, "Steps over which the augmentation strength ramps from 0 to 1 "
+        "(default: a quarter of --steps).")
+    holdout: str = setting(
+        "views", "What is held out for evaluation: views (every 5th azimuth "
+        "of every chair), chairs (every 10th chair) or none.",
+        choices=choices.HOLDOUTS)
+    precision: str = setting(
+        "auto", "Compute precision; auto picks mixed_bfloat16 where the "
+        "hardware runs bfloat16 fast.", choices=PRECISIONS)
+    jit_compile: str = setting(
+        "auto", "XLA compilation of the training step; auto: on a GPU only.",
+        choices=JIT_CHOICES)
+    seed: int = setting(0, "Seeds initialisation, data order and "
+                        "augmentation.")
+    checkpoint_every: int = setting(1000, "Steps between checkpoints.")
+    sample_every: int = setting(1000, "Steps between held-out sample grids "
+                                "and scores.")
+    log_every: int = setting(100, "Steps between progress lines.")
+    keep_checkpoints: int = setting(3, "Checkpoints kept.")
+    strategy: str = setting(
+        "default", "Distribution: default (one device), mirrored (the GPUs "
+        "of this machine) or multi_worker (the cluster in TF_CONFIG).",
+        choices=STRATEGIES)
+    max_train_minutes: float | None = setting(
+        None, "Stop after this much training wall time (checkpoint, results; "
+        "run again to continue).")
+
+    def __post_init__(self):
+        settings.check_choices(self)
+        settings.check_positive_ints(
+            self, "batch_size", "steps", "checkpoint_every", "sample_every",
+            "log_every", "keep_checkpoints", "num_chairs")
+        settings.check_non_negative_ints(
+            self, "warmup_steps", "num_transform", "seed", "augment_ramp_steps")
+        settings.check_positive_numbers(
+            self, "learning_rate", "width", "epsilon", "max_train_minutes")
+        for name in ("beta1", "beta2"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0 <= value < 1:
+                raise UserError(f"--{name} must be in [0, 1), got {value!r}.")
+        if self.warmup_steps >= self.steps:
+            raise UserError(f"--warmup_steps ({self.warmup_steps}) must be "
+                            f"smaller than --steps ({self.steps}).")
+        if self.augment and self.num_transform not in (0, 8):
+            raise UserError("--augment draws 8 transformation parameters; set "
+                            "--num_transform to 8 (fed to the network) or 0 "
+                            f"(not fed), got {self.num_transform}.")
+        if self.data_dir is not None and not os.path.isdir(self.data_dir):
+            raise UserError(
+                f"--data_dir {self.data_dir!r} does not exist or is not a "
+                "folder. Create it (datasets are built into it on first use) "
+                "or leave the flag out to use TFDS' default "
+                "~/tensorflow_datasets.")
+        if self.chair_list is not None:
+            if self.dataset != "rendered_chairs":
+                raise UserError("--chair_list selects chairs of "
+                                "rendered_chairs; it cannot be used with "
+                                f"--dataset={self.dataset}.")
+            if not os.path.isfile(self.chair_list):
+                raise UserError(f"--chair_list {self.chair_list!r} is not a "
+                                "file.")
+
+    @property
+    def ramp_steps(self):
+        if not self.augment:
+            return 0
+        if self.augment_ramp_steps is None:
+            return self.steps // 4
+        return self.augment_ramp_steps
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values):
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise UserError(f"Unknown training settings {unknown}; known: "
+                            f"{sorted(known)}.")
+        return cls(**values)
+
+    def differences(self, other):
+        """Names of the fields (not operational) where `other` differs."""
+        return [f.name for f in dataclasses.fields(self)
+                if f.name not in OPERATIONAL_FIELDS
+                and getattr(self, f.name) != getattr(other, f.name)]
+
+
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
