@@ -38,7 +38,7 @@ flags.DEFINE_bool("verbose", False,
 # A line of TensorFlow's native (C++) logging, or absl's notice that such
 # lines go to stderr: "I0000 00:00:1796.06  2522 cudart_stub.cc:31] ...".
 _NATIVE_LOG_LINE = re.compile(
-    rb"^(?:[IWE]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\]\s]+:\d+\] "
+    rb"^(?:[IWE]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [^\]\s]+:\d+\] "
     rb"|WARNING: All log messages before absl::InitializeLog\(\) is called)")
 
 

@@ -37,7 +37,6 @@ import numpy as np
 from gen.data import chair_views, splits
 from gen.evaluation import scoring
 
-
 _STEP = chair_views.HELDOUT_AZIMUTH_STEP
 _HELDOUT_VIEWS = (
     f"every {_STEP}th azimuth at both elevations "

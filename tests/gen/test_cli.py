@@ -19,3 +19,63 @@ def test_fail_wraps_at_spaces_only_and_exits_2(capsys):
     assert all(len(line) <= 100 for line in lines if path not in line)
     assert " ".join(lines) == (f"error: No model file at {path}. Check the "
                                f"path. {words}")
+
+
+NATIVE_LINES = [
+    b"WARNING: All log messages before absl::InitializeLog() is called are "
+    b"written to STDERR",
+    b"I0000 00:00:1796168843.390009    2522 cudart_stub.cc:31] Could not find "
+    b"cuda drivers on your machine, GPU will not be used.",
+    b"E0000 00:00:1796168844.394287    2522 cuda_platform.cc:52] failed call "
+    b"to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR "
+    b"(303)",
+    b"W0000 00:00:1796168844.394287    2522 gpu_device.cc:2342] Cannot dlopen "
+    b"some GPU libraries.",
+]
+
+
+def test_native_log_lines_are_recognised_and_nothing_else():
+    for line in NATIVE_LINES:
+        assert cli._NATIVE_LOG_LINE.match(line), line
+    for line in (b"error: --steps must be a positive integer, got 0.",
+                 b"Inverted 3 chairs",
+                 b"E0000 is a name, not a log line",
+                 b"Traceback (most recent call last):"):
+        assert not cli._NATIVE_LOG_LINE.match(line), line
+
+
+def _native(text):
+    return [line for line in text.splitlines()
+            if cli._NATIVE_LOG_LINE.match(line.encode())]
+
+
+def test_scripts_start_quietly_unless_verbose(monkeypatch):
+    """A script that imports TensorFlow prints none of its native start-up
+    lines; --verbose and DECONVNET_VERBOSE=1 bring them back."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.scripts import ROOT, run_script
+
+    monkeypatch.delenv(cli.VERBOSE_ENV, raising=False)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", cli.VERBOSE_ENV)}
+    plain = subprocess.run(
+        [sys.executable, "-c", "import tensorflow as tf; "
+         "tf.config.list_physical_devices()"], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=300)
+    # bench_data imports TensorFlow before it parses its flags; its error
+    # is then all it prints.
+    message = ("error: --train_images_per_s, --num_chairs, --batch_size and "
+               "--batches must be positive.\n")
+    quiet = run_script("bench_data", "--num_chairs=0", timeout=300)
+    assert (quiet.returncode, quiet.stderr) == (2, message)
+    if _native(plain.stderr):  # this machine's TensorFlow says something
+        loud = run_script("bench_data", "--num_chairs=0", "--verbose",
+                          timeout=300)
+        assert _native(loud.stderr), loud.stderr
+        assert loud.stderr.endswith(message)
+        monkeypatch.setenv(cli.VERBOSE_ENV, "1")
+        loud = run_script("bench_data", "--num_chairs=0", timeout=300)
+        assert _native(loud.stderr), loud.stderr

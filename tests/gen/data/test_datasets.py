@@ -14,7 +14,7 @@ from tensorflow_datasets.core.utils import gcs_utils
 
 import gen.data.datasets  # noqa: F401  (registers the builders)
 from gen.data import chair_views, chairs_data
-from gen.data.datasets import rendered_chairs, synthetic_chairs
+from gen.data.datasets import rendered_chairs_files, synthetic_chairs
 from gen.errors import UserError
 
 
@@ -310,6 +310,6 @@ def test_bad_chair_lists(data_dir, tmp_path):
 
 def test_parse_file_name_numbering():
     for view in range(62):
-        assert rendered_chairs.parse_file_name(file_name(view)) == view
+        assert rendered_chairs_files.parse_file_name(file_name(view)) == view
     assert file_name(31) == "image_032_p030_t000_r096.png"
     assert file_name(61) == "image_062_p030_t348_r096.png"
