@@ -8,11 +8,14 @@ reads flags from a file, one per line. Every setting is a field of
 `gen.training.train_config.TrainConfig`; `--helpfull` lists them.
 """
 
+import os
+
 from absl import flags
 
 from gen import cli, settings
 from gen.errors import UserError
-from gen.training import train_config
+from gen.training import cluster, train_config
+from gen.training import workdir as run_folder
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Folder of the run (required).")
 _TRAIN = settings.define_flags(train_config.TrainConfig)
@@ -23,7 +26,12 @@ def main(argv):
     if not _WORKDIR.value:
         raise UserError("--workdir is required: the folder where the run "
                         "writes its checkpoints, logs and pictures.")
-    config = _TRAIN.config()  # validates before TensorFlow loads
+    # Every check that needs no TensorFlow, before it loads.
+    config = _TRAIN.config().with_absolute_paths()
+    config.check_paths()
+    run_folder.check_workdir(config, os.path.abspath(_WORKDIR.value))
+    if config.strategy == "multi_worker":
+        cluster.from_tf_config()
     from gen.training import trainer
     trainer.train(config, _WORKDIR.value)
 

@@ -20,5 +20,5 @@ VARIANTS = ("2s-E", "2s-S", "1s-S", "1s-S-deep")
 # ReLU (slope 0.1) of a later version of the authors' files.
 ACTIVATIONS = ("relu", "leaky_relu")
 
-# What a run holds out for evaluation (`gen.data.input_pipeline.select`).
-HOLDOUTS = ("views", "chairs", "none")
+# What a run holds out for evaluation (`gen.data.splits.select`).
+HOLDOUTS = ("views", "target_views", "chairs", "none")

@@ -8,11 +8,11 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_script(name, *args, timeout=300):
-    """`python -m experiments.<name> args` from the repository root, output
-    captured."""
+def run_script(name, *args, timeout=300, cwd=ROOT):
+    """`python -m experiments.<name> args` from `cwd` (the repository root
+    by default), output captured."""
     return subprocess.run([sys.executable, "-m", f"experiments.{name}",
-                           *args], cwd=ROOT, capture_output=True, text=True,
+                           *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout)
 
 

@@ -78,7 +78,8 @@ def test_layers_import_nothing_of_gen(path):
 TF_FREE = ["gen.choices", "gen.settings", "gen.cli", "gen.errors",
            "gen.progress", "gen.training.train_config",
            "gen.training.autoencoder_config", "gen.training.convnet_config",
-           "gen.training.workdir", "gen.explore.run_files",
+           "gen.training.workdir", "gen.training.cluster",
+           "gen.explore.run_files",
            "gen.deconvnet.visualizer", "experiments._run_flags"]
 
 

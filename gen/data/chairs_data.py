@@ -6,8 +6,11 @@
     data.images.shape          # (6200, 64, 64, 3) uint8, chairs on white
 """
 
+import contextlib
 import dataclasses
+import fcntl
 import os
+import sys
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -74,6 +77,29 @@ def check_choice(what, value, allowed):
     """A UserError naming the choices unless `value` is one of `allowed`."""
     if value not in allowed:
         raise UserError(f"Unknown {what} {value!r}: use one of {', '.join(map(repr, allowed))}.")
+
+
+@contextlib.contextmanager
+def _build_lock(builder):
+    """An exclusive lock on building `builder`'s dataset, shared by every
+    process that uses the same data directory; says so while it waits."""
+    config_dir = os.path.dirname(os.fspath(builder.data_dir))
+    os.makedirs(os.path.dirname(config_dir), exist_ok=True)
+    path = os.path.join(os.path.dirname(config_dir),
+                        f".{os.path.basename(config_dir)}.lock")
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another process to finish building "
+                  f"{builder.name}/{builder.builder_config.name} in "
+                  f"{os.path.dirname(os.path.dirname(config_dir))}",
+                  file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def prepare(builder, manual_dir=None):
@@ -151,13 +177,23 @@ def load_chairs(name, *, data_dir=None, resolution=64, num_chairs=None,
         config = synthetic_chairs.make_config(
             resolution, num_chairs or synthetic_chairs.DEFAULT_NUM_CHAIRS, seed
         )
-        builder = synthetic_chairs.SyntheticChairs(data_dir=data_dir, config=config.name)
+
+        def make_builder():
+            return synthetic_chairs.SyntheticChairs(data_dir=data_dir, config=config.name)
     else:
         config = rendered_chairs.make_config(resolution)
-        builder = rendered_chairs.RenderedChairs(
-            data_dir=data_dir, config=config.name, chair_list=chair_list
-        )
-    prepare(builder, manual_dir)
+
+        def make_builder():
+            return rendered_chairs.RenderedChairs(
+                data_dir=data_dir, config=config.name, chair_list=chair_list
+            )
+    builder = make_builder()
+    # Processes that start together (the workers of one run) build the same
+    # dataset once: the first to take the lock builds it, the others wait,
+    # then read what it built through a builder made after the wait.
+    with _build_lock(builder):
+        builder = make_builder()
+        prepare(builder, manual_dir)
     data = _read(builder)
     if name == "rendered_chairs" and num_chairs is not None and num_chairs < data.num_classes:
         data = dataclasses.replace(

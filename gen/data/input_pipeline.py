@@ -21,7 +21,9 @@ Training batches are a pure function of (seed, start_step): global example
 permutation drawn (statelessly) from the seed and the epoch `i // N`, and its
 augmentation is drawn from the seed and `i` at strength
 `min(1, step / ramp_steps)` (1 when `ramp_steps == 0`). A run resumes at any
-step by asking for `start_step=step`, with no iterator state to save.
+step by asking for `start_step=step`, with no iterator state to save, and
+the workers of a distributed run each make their own part of every batch
+(`shard`, `shards`) from the same formula.
 
 The data are held in memory, so the pipeline only gathers, augments and
 batches (in parallel, prefetched): it delivers many times the images per
@@ -74,18 +76,25 @@ def _view_vectors(azimuths, elevations):
 
 
 def training_batches(data, *, batch_size, seed, start_step=0, augment=False,
-                     ramp_steps=0, shuffle=True):
+                     ramp_steps=0, shuffle=True, shard=0, shards=1,
+                     per_replica_batch=None):
     """Infinite training batches, a pure function of (seed, start_step).
 
     Args:
       data: a `ChairsData`.
-      batch_size: examples per batch.
+      batch_size: examples per (global) batch.
       seed: int; the order and augmentation of every example.
       start_step: the first batch is batch `start_step` of the run.
       augment: apply and report `gen.data.augment` transforms.
       ramp_steps: augmentation strength grows linearly from 0 at step 0 to 1
         at step `ramp_steps` (0: full strength from the start).
       shuffle: a fresh permutation every epoch (False: the data's order).
+      shard, shards: make only part `shard` of `shards` equal parts of every
+        batch (rows ``shard * b .. (shard + 1) * b - 1`` with
+        ``b = batch_size / shards``): what one of `shards` workers trains on.
+      per_replica_batch: split each (part of a) batch into batches of this
+        size, one for each replica of the worker, in turn (default: no
+        split).
 
     Returns:
       A `tf.data.Dataset` of (inputs, targets) (see the module docstring).
@@ -95,9 +104,17 @@ def training_batches(data, *, batch_size, seed, start_step=0, augment=False,
             f"batch_size must be >= 1 and start_step, ramp_steps >= 0, got "
             f"{batch_size}, {start_step}, {ramp_steps}."
         )
+    if batch_size % shards or not 0 <= shard < shards:
+        raise UserError(f"batch_size {batch_size} must split into {shards} "
+                        f"equal parts, and part {shard} be one of them.")
+    part = batch_size // shards
     batcher = _Batcher(data, augment)
     n = len(data)
     order_seed, augment_seed = _derived_seed(seed, 0), _derived_seed(seed, 1)
+
+    def global_index(c):
+        """The run's example number of this part's example number `c`."""
+        return c // part * batch_size + shard * part + c % part
 
     def locate(i):
         position = i % n
@@ -114,13 +131,16 @@ def training_batches(data, *, batch_size, seed, start_step=0, augment=False,
             theta = tf.zeros([NUM_TRANSFORM], tf.float32)
         return index, theta
 
-    return (
-        tf.data.Dataset.counter(start=start_step * batch_size)
-        .map(locate, num_parallel_calls=tf.data.AUTOTUNE)
-        .batch(batch_size, drop_remainder=True)
+    batches = (
+        tf.data.Dataset.counter(start=start_step * part)
+        .map(lambda c: locate(global_index(c)),
+             num_parallel_calls=tf.data.AUTOTUNE)
+        .batch(part, drop_remainder=True)
         .map(batcher, num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
     )
+    if per_replica_batch is not None and per_replica_batch != part:
+        batches = batches.rebatch(per_replica_batch)
+    return batches.prefetch(tf.data.AUTOTUNE)
 
 
 def eval_batches(data, *, batch_size):

@@ -13,6 +13,9 @@ The table reports the mean of each over the images of each subset, which
 depend on the run's held-out protocol (`gen.data.splits.select`):
 
 - holdout "views": training views and held-out views (every 5th azimuth);
+- holdout "target_views": training views, the target chairs' training
+  views, and the target chairs' held-out views (every 5th azimuth; the
+  other chairs were trained on all views);
 - holdout "chairs": training chairs and held-out chairs. A held-out chair's
   class id is still an entry of the one-hot input, but the weights reading
   that entry were never trained: its numbers say what the generator draws
@@ -21,9 +24,10 @@ depend on the run's held-out protocol (`gen.data.splits.select`):
 - holdout "none": every image, and the views other runs hold out, both
   trained on.
 
-With held-out views the table adds a baseline that involves no generator:
-each held-out image replaced by the real image of the same chair at the
-nearest training azimuth (same elevation). A generator that has learned to
+With held-out views (both protocols) the table adds a baseline that
+involves no generator: each held-out image replaced by the real image of the
+same chair at the nearest training azimuth (same elevation). A generator
+that has learned to
 interpolate views should beat it. It also breaks the held-out views down by
 elevation and azimuth, each with the training azimuths either side of it,
 since how far the generator has to interpolate differs between them: with
@@ -53,6 +57,22 @@ def subsets(data, holdout):
              "the views of every chair the generator was trained on", train),
             ("heldout_views", "held-out views",
              f"{_HELDOUT_VIEWS}, never shown in training", heldout),
+        ]
+    if holdout == "target_views":
+        step = splits.HELDOUT_CHAIR_STEP
+        targets = splits.is_target_chair(train.chair_ids)
+        return [
+            ("train_views", "training views",
+             "every view the generator was trained on: all views of the "
+             "other chairs and the remaining views of the target chairs",
+             train),
+            ("target_train_views", "target chairs' training views",
+             f"the views of the target chairs (0, {step}, {2 * step}, ...) "
+             "the generator was trained on", train.rows(targets)),
+            ("heldout_views", "held-out views of the target chairs",
+             f"{_HELDOUT_VIEWS} of the target chairs, never shown in "
+             "training; the other chairs showed these azimuths (with "
+             "transfer)", heldout),
         ]
     if holdout == "chairs":
         step = splits.HELDOUT_CHAIR_STEP
@@ -118,8 +138,8 @@ def nearest_view_entry(train, heldout):
 def _training_azimuths_either_side(train, heldout):
     """``{(elevation, azimuth): (below, above)}``: for every held-out
     (elevation, azimuth), the nearest azimuths below and above it (going
-    round the circle) that have training views at that elevation, of any
-    chair; None where that elevation has no training view."""
+    round the circle) that have training views at that elevation in
+    `train`; None where that elevation has no training view."""
     either_side = {}
     for elevation, azimuth in sorted(set(zip(heldout.elevations.tolist(),
                                              heldout.azimuths.tolist()))):
@@ -174,8 +194,12 @@ def evaluate(model, data, holdout, batch_size=64):
             entry.update({name: float(np.mean(scores[key][name]))
                           for name in scoring.MEASURES})
         table["subsets"][key] = entry
-    if holdout == "views":
-        (*_, train), (*_, heldout) = parts
+    if holdout in ("views", "target_views"):
+        train, heldout = parts[0][3], parts[-1][3]
+        # The baseline copies a training view of the same chair, and the
+        # training azimuths either side are those of the held-out chairs:
+        # only what the generator saw of those chairs.
+        train = train.rows(np.isin(train.chair_ids, heldout.chair_ids))
         table["subsets"]["nearest_view_baseline"] = nearest_view_entry(
             train, heldout)
         if len(heldout):
@@ -220,7 +244,8 @@ def markdown(table):
     for entry in table["subsets"].values():
         lines.append(f"- *{entry['title']}*: {entry['meaning']}.")
     lines.append(
-        f"- Held-out protocol: `holdout={table['holdout']}`. Measures are "
+        f"- Held-out protocol: `holdout={table['holdout']}`, "
+        f"{splits.DESCRIPTIONS[table['holdout']]}. Measures are "
         "means over images, on the RGB output against the image times its "
         "mask (in [0, 1]): MSE per pixel and channel (the papers' measure), "
         "PSNR = 10 log10(1/MSE) per image, SSIM (Gaussian window 11, "

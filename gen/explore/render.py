@@ -37,28 +37,38 @@ def view_grid_figure(model, chair_ids, view_indices, data=None,
     """Chairs (rows) x standard views (columns) as a labelled picture.
 
     With `data` (a `ChairsData`), every chair's row is followed by its real
-    images. With ``holdout="views"`` the held-out views' labels carry a "*".
+    images. With ``holdout="views"`` the held-out views' labels carry a "*";
+    with ``holdout="target_views"`` the target chairs' labels carry one too
+    (those chairs did not see the starred views).
     """
-    from gen.data import chair_views
+    from gen.data import chair_views, splits
     from gen.pictures import figures
 
     view_indices = np.asarray(view_indices)
     azimuths = chair_views.azimuth_of_view(view_indices)
     elevations = chair_views.elevation_of_view(view_indices)
     generated = generator_io.chairs_by_views(model, chair_ids, azimuths, elevations)
-    row_labels = [f"chair {c}" for c in chair_ids]
+    targets = (splits.is_target_chair(np.asarray(chair_ids))
+               if holdout == "target_views" else np.zeros(len(chair_ids), bool))
+    names = [f"chair {c}" + ("*" if t else "")
+             for c, t in zip(chair_ids, targets)]
+    row_labels = names
     if data is not None:
         real = real_views(data, chair_ids, view_indices)
         generated = np.stack([generated, real], axis=1).reshape(
             (-1,) + generated.shape[1:])
-        row_labels = [label for c in chair_ids
-                      for label in (f"chair {c}", f"chair {c} real")]
-    marks = (chair_views.is_heldout_view(view_indices) if holdout == "views"
+        row_labels = [label for name in names
+                      for label in (name, f"{name} real")]
+    marks = (chair_views.is_heldout_view(view_indices)
+             if holdout == "views" or targets.any()
              else np.zeros(len(view_indices), bool))
     col_labels = [figures.angle_label(a, e) + ("*" if m else "")
                   for a, e, m in zip(azimuths, elevations, marks)]
-    title = "azimuth/elevation" + ("; * held out in training"
-                                   if marks.any() else "")
+    title = "azimuth/elevation"
+    if holdout == "views" and marks.any():
+        title += "; * held out in training"
+    elif marks.any():
+        title += "; * views held out for the * chairs in training"
     rows, cols = len(row_labels), len(view_indices)
     return figures.labelled_grid(
         generated.reshape((-1,) + generated.shape[2:]), rows, cols,

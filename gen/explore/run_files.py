@@ -144,33 +144,12 @@ def _check_generator_file(path):
 
 
 def load_generator(path):
-    """The chairs generator saved at `path` (float32, ready to predict)."""
-    import keras
-
-    import gen.models  # noqa: F401  (registers the generator's objects)
-    import layers  # noqa: F401  (registers the custom layers)
+    """The chairs generator saved at `path` (float32, ready to predict),
+    after the file checks of `locate`."""
+    from gen.models import chairs_generator
 
     path, _ = _check_generator_file(path)
-    try:
-        model = keras.models.load_model(path, safe_mode=True, compile=False)
-    except (ValueError, OSError, KeyError, TypeError, AttributeError,
-            zipfile.BadZipFile) as e:
-        reason = " ".join(str(e).split())[:300]
-        raise UserError(f"{path} could not be loaded as a Keras model "
-                        f"({type(e).__name__}: {reason})."
-                        " The file is damaged or not a chairs generator; "
-                        "train again or use another copy.") from e
-    try:
-        inputs, outputs = model.input, model.output
-    except (AttributeError, ValueError):  # a model that was never called
-        inputs = outputs = None
-    if not (isinstance(inputs, dict) and {"class", "view"} <= set(inputs)
-            and isinstance(outputs, dict)
-            and {"rgb", "mask"} <= set(outputs)):
-        raise UserError(f"{path} is a Keras model but not a chairs generator "
-                        "(it needs inputs 'class' and 'view' and outputs "
-                        "'rgb' and 'mask'; see gen.models.chairs_generator).")
-    return model
+    return chairs_generator.load_generator(path)
 
 
 def num_classes_of(model):

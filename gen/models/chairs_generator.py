@@ -289,3 +289,33 @@ def build_generator(config, dtype=None, name="chairs_generator"):
                                         name="mask")(mask),
     }
     return keras.Model(inputs, outputs, name=name)
+
+
+def load_generator(path):
+    """The chairs generator saved at `path` (a `.keras` file), float32 and
+    ready to predict; a `UserError` for a file that cannot be loaded or is
+    not a generator (inputs "class" and "view", outputs "rgb" and "mask")."""
+    import zipfile
+
+    import gen.models  # noqa: F401  (registers the project's Keras objects)
+
+    try:
+        model = keras.models.load_model(path, safe_mode=True, compile=False)
+    except (ValueError, OSError, KeyError, TypeError, AttributeError,
+            zipfile.BadZipFile) as e:
+        reason = " ".join(str(e).split())[:300]
+        raise UserError(f"{path} could not be loaded as a Keras model "
+                        f"({type(e).__name__}: {reason})."
+                        " The file is damaged or not a chairs generator; "
+                        "train again or use another copy.") from e
+    try:
+        inputs, outputs = model.input, model.output
+    except (AttributeError, ValueError):  # a model that was never called
+        inputs = outputs = None
+    if not (isinstance(inputs, dict) and {"class", "view"} <= set(inputs)
+            and isinstance(outputs, dict)
+            and {"rgb", "mask"} <= set(outputs)):
+        raise UserError(f"{path} is a Keras model but not a chairs generator "
+                        "(it needs inputs 'class' and 'view' and outputs "
+                        "'rgb' and 'mask'; see gen.models.chairs_generator).")
+    return model

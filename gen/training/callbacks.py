@@ -43,35 +43,42 @@ class NanGuard(keras.callbacks.TerminateOnNaN):
 
 
 class TimeLimit(keras.callbacks.Callback):
-    """Stops training once `minutes` of wall time have passed."""
+    """Stops training once `minutes` of wall time have passed since
+    `started` (a `time.perf_counter()` reading: one limit for every `fit` of
+    a session). With several workers, all stop at the same step: each step
+    they agree (`agree`, a collective) on whether any is over its time."""
 
-    def __init__(self, minutes):
+    def __init__(self, minutes, started, agree=None):
         super().__init__()
         self.seconds = None if minutes is None else 60.0 * minutes
+        self.started = started
+        self.agree = agree
         self.stopped = False
 
-    def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
-
     def on_train_batch_end(self, batch, logs=None):
-        if self.seconds is not None and (
-                time.perf_counter() - self.start > self.seconds):
+        if self.seconds is None:
+            return
+        over = time.perf_counter() - self.started > self.seconds
+        if self.agree is not None:
+            over = self.agree(over)
+        if over:
             self.stopped = True
             self.model.stop_training = True
 
 
 class Checkpointer(keras.callbacks.Callback):
-    """Saves a checkpoint every `every` steps (not after a broken loss)."""
+    """Saves a checkpoint every `every` steps (not after a broken loss)
+    with `saver` (`gen.training.distributed.CheckpointSaver`)."""
 
-    def __init__(self, manager, start_step, every, guard):
+    def __init__(self, saver, start_step, every, guard):
         super().__init__()
-        self.manager, self.start_step, self.every = manager, start_step, every
+        self.saver, self.start_step, self.every = saver, start_step, every
         self.guard = guard
 
     def on_train_batch_end(self, batch, logs=None):
         step = self.start_step + batch + 1
         if step % self.every == 0 and self.guard.bad_step is None:
-            self.manager.save(checkpoint_number=step)
+            self.saver.save(step)
 
 
 class Monitor(keras.callbacks.Callback):
@@ -92,10 +99,16 @@ class Monitor(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.window_start = self.run_start = time.perf_counter()
         self.window_steps = 0
+        self.first_step_end = self.last_step_end = None
+        self.steps_done = 0
 
     def on_train_batch_end(self, batch, logs=None):
         step = self.start_step + batch + 1
         self.window_steps += 1
+        self.steps_done += 1
+        self.last_step_end = time.perf_counter()
+        if self.first_step_end is None:
+            self.first_step_end = self.last_step_end
         if self.guard.bad_step is not None or not (
                 step % self.every == 0 or step == self.total):
             return
@@ -121,17 +134,32 @@ class Monitor(keras.callbacks.Callback):
         self.model.reset_metrics()
         self.window_start, self.window_steps = time.perf_counter(), 0
 
+    def step_time(self):
+        """Seconds per step after the first (which traces and compiles), or
+        None before two steps."""
+        if self.steps_done < 2:
+            return None
+        return ((self.last_step_end - self.first_step_end)
+                / (self.steps_done - 1))
+
 
 class Sampler(keras.callbacks.Callback):
     """Every `every` steps: a PNG of generated | target pairs on held-out
-    views, the same grid in TensorBoard, and held-out metrics."""
+    views, the same grid in TensorBoard, and held-out metrics.
+
+    The pictures and scores come from `viewer`, a generator outside any
+    distribution strategy that gets the trained weights each time: the
+    training model may be spread over devices and workers. Only the chief
+    makes a `Sampler`.
+    """
 
     def __init__(self, log, writer, samples_dir, start_step, every, sample_set,
-                 score_set, guard):
+                 score_set, guard, viewer):
         super().__init__()
         self.log, self.writer, self.samples_dir = log, writer, samples_dir
         self.start_step, self.every = start_step, every
         self.sample_set, self.score_set, self.guard = sample_set, score_set, guard
+        self.viewer = viewer
 
     def on_train_batch_end(self, batch, logs=None):
         step = self.start_step + batch + 1
@@ -139,11 +167,11 @@ class Sampler(keras.callbacks.Callback):
             self.sample(step)
 
     def sample(self, step):
-        sheet = samples.sample_grid(self.model, self.sample_set)
-        if self.samples_dir:
-            atomic_files.write_png(
-                os.path.join(self.samples_dir, f"step_{step:07d}.png"), sheet)
-        scores = scoring.summary(self.model, self.score_set)
+        self.viewer.set_weights(self.model.get_weights())
+        sheet = samples.sample_grid(self.viewer, self.sample_set)
+        atomic_files.write_png(
+            os.path.join(self.samples_dir, f"step_{step:07d}.png"), sheet)
+        scores = scoring.summary(self.viewer, self.score_set)
         self.log(f"  held-out views at step {step}: psnr "
                  f"{scores['psnr']:.2f} dB, mask iou {scores['mask_iou']:.3f}, "
                  f"mse {scores['mse']:.5f} ({scores['images']} images)")

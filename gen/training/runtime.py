@@ -1,16 +1,8 @@
-"""What "auto" means on this machine, and the distribution strategy.
-
-`resolve_precision` and `resolve_jit` turn --precision and --jit_compile
-into a choice and the reason for it (logged at the start of every run);
-`make_strategy` and `is_chief` say how the run is spread over devices and
-workers.
-"""
-
-import os
+"""What "auto" means on this machine: `resolve_precision` and
+`resolve_jit` turn --precision and --jit_compile into a choice and the
+reason for it (logged at the start of every run)."""
 
 import tensorflow as tf
-
-from gen.errors import UserError
 
 
 def _cpu_flags():
@@ -53,29 +45,3 @@ def resolve_jit(choice):
         return True, "GPU: XLA fuses the elementwise work"
     return False, ("CPU: TensorFlow's oneDNN kernels (AMX bfloat16) beat "
                    "XLA's CPU code for this network (experiments.bench_train)")
-
-
-def make_strategy(name):
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if name == "multi_worker":
-        if "TF_CONFIG" not in os.environ:
-            raise UserError(
-                "--strategy=multi_worker reads the cluster from the TF_CONFIG "
-                "environment variable, which is not set. Set it on every "
-                "worker (see tf.distribute.MultiWorkerMirroredStrategy) or use "
-                "--strategy=default or mirrored.")
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    return tf.distribute.get_strategy()
-
-
-def is_chief(strategy):
-    """Whether this process writes the run's files (the chief worker)."""
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not resolver.task_type:
-        return True
-    if resolver.task_type == "chief":
-        return True
-    cluster = resolver.cluster_spec().as_dict()
-    return (resolver.task_type == "worker" and resolver.task_id == 0
-            and "chief" not in cluster)

@@ -13,7 +13,7 @@ from gen import choices, settings
 from gen.errors import UserError
 from gen.settings import setting
 
-SCHEDULES = ("constant", "step", "cosine")
+SCHEDULES = ("constant", "step", "cosine", "piecewise")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 JIT_CHOICES = ("auto", "true", "false")
 STRATEGIES = ("default", "mirrored", "multi_worker")
@@ -23,6 +23,10 @@ STRATEGIES = ("default", "mirrored", "multi_worker")
 OPERATIONAL_FIELDS = ("checkpoint_every", "sample_every", "log_every",
                       "keep_checkpoints", "precision", "jit_compile",
                       "strategy", "data_dir", "max_train_minutes")
+# Fields a resumed run may change, recorded in its config.json history:
+# --steps continues a run (never below the step it reached); --init_from
+# only matters when a run starts.
+CONTINUABLE_FIELDS = ("steps", "init_from")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,8 +68,14 @@ class TrainConfig:
     learning_rate: float = setting(5e-4, "Adam's peak learning rate.")
     schedule: str = setting(
         "constant", "Learning-rate schedule: constant; step (halved at 5/6 "
-        "of the steps, like the CVPR schedule); cosine (decay to zero).",
-        choices=SCHEDULES)
+        "of the steps, like the CVPR schedule); cosine (decay to zero); "
+        "piecewise (--lr_boundaries, --lr_factors).", choices=SCHEDULES)
+    lr_boundaries: tuple[float, ...] = setting(
+        (), "piecewise: where the learning rate drops, as fractions of "
+        "--steps, increasing (the authors' 128x128 stage 3: 0.4,0.6).")
+    lr_factors: tuple[float, ...] = setting(
+        (), "piecewise: the learning rate after each boundary, as a factor "
+        "of --learning_rate (the authors' stage 3: 0.2,0.04).")
     warmup_steps: int = setting(0, "Linear warm-up steps from zero.")
     beta1: float = setting(0.9, "Adam beta1.")
     beta2: float = setting(0.999, "Adam beta2.")
@@ -77,7 +87,9 @@ class TrainConfig:
         "(default: a quarter of --steps).")
     holdout: str = setting(
         "views", "What is held out for evaluation: views (every 5th azimuth "
-        "of every chair), chairs (every 10th chair) or none.",
+        "of every chair: no transfer); target_views (every 5th azimuth of the "
+        "target chairs 0, 10, 20, ..., the others keep all views: the "
+        "papers' protocol, with transfer); chairs (every 10th chair); none.",
         choices=choices.HOLDOUTS)
     precision: str = setting(
         "auto", "Compute precision; auto picks mixed_bfloat16 where the "
@@ -99,14 +111,24 @@ class TrainConfig:
     max_train_minutes: float | None = setting(
         None, "Stop after this much training wall time (checkpoint, results; "
         "run again to continue).")
+    init_from: str | None = setting(
+        None, "Start a new run from another generator's weights: a run's "
+        "workdir or a .keras generator. Every layer with the same name and "
+        "weight shapes is loaded; the others start fresh.")
+    train_only_new_steps: int = setting(
+        0, "With --init_from: for this many first steps train only the "
+        "layers that started fresh (the authors' 128x128 stage 2).")
 
     def __post_init__(self):
+        for name in ("lr_boundaries", "lr_factors"):  # lists from JSON
+            object.__setattr__(self, name, tuple(getattr(self, name)))
         settings.check_choices(self)
         settings.check_positive_ints(
             self, "batch_size", "steps", "checkpoint_every", "sample_every",
             "log_every", "keep_checkpoints", "num_chairs")
         settings.check_non_negative_ints(
-            self, "warmup_steps", "num_transform", "seed", "augment_ramp_steps")
+            self, "warmup_steps", "num_transform", "seed", "augment_ramp_steps",
+            "train_only_new_steps")
         settings.check_positive_numbers(
             self, "learning_rate", "width", "epsilon", "max_train_minutes")
         for name in ("beta1", "beta2"):
@@ -116,24 +138,84 @@ class TrainConfig:
         if self.warmup_steps >= self.steps:
             raise UserError(f"--warmup_steps ({self.warmup_steps}) must be "
                             f"smaller than --steps ({self.steps}).")
+        if (self.holdout == "target_views" and self.num_chairs is not None
+                and self.num_chairs < 2):
+            raise UserError(
+                "--holdout=target_views holds views of the target chairs "
+                "(ids 0, 10, 20, ...) out while the other chairs keep theirs; "
+                f"with --num_chairs={self.num_chairs} no chair keeps its "
+                "views. Use --num_chairs=2 or more (at least 21 for 3 target "
+                "chairs).")
         if self.augment and self.num_transform not in (0, 8):
             raise UserError("--augment draws 8 transformation parameters; set "
                             "--num_transform to 8 (fed to the network) or 0 "
                             f"(not fed), got {self.num_transform}.")
-        if self.data_dir is not None and not os.path.isdir(self.data_dir):
+        if self.chair_list is not None and self.dataset != "rendered_chairs":
+            raise UserError("--chair_list selects chairs of rendered_chairs; "
+                            "it cannot be used with "
+                            f"--dataset={self.dataset}.")
+        self._check_schedule()
+        if self.train_only_new_steps:
+            if self.init_from is None:
+                raise UserError(
+                    "--train_only_new_steps trains only the layers that did "
+                    "not come from --init_from; give --init_from (a run's "
+                    "workdir or a .keras generator).")
+            if self.train_only_new_steps > self.steps:
+                raise UserError(
+                    f"--train_only_new_steps ({self.train_only_new_steps}) "
+                    f"is more than --steps ({self.steps}).")
+
+    def _check_schedule(self):
+        boundaries, factors = self.lr_boundaries, self.lr_factors
+        if self.schedule != "piecewise":
+            if boundaries or factors:
+                raise UserError(
+                    "--lr_boundaries and --lr_factors belong to "
+                    "--schedule=piecewise; got --schedule="
+                    f"{self.schedule}.")
+            return
+        if not boundaries or len(boundaries) != len(factors):
+            raise UserError(
+                "--schedule=piecewise needs --lr_boundaries and --lr_factors "
+                "of the same length (e.g. 0.4,0.6 and 0.2,0.04), got "
+                f"{list(boundaries)} and {list(factors)}.")
+        if any(not 0 < b < 1 for b in boundaries) or list(boundaries) != sorted(
+                set(boundaries)):
+            raise UserError(
+                "--lr_boundaries must be increasing fractions of --steps "
+                f"between 0 and 1, got {list(boundaries)}.")
+        if any(not f > 0 for f in factors):
+            raise UserError(f"--lr_factors must be positive, got "
+                            f"{list(factors)}.")
+
+    def check_paths(self):
+        """UserError unless the paths a run reads exist (checked when a run
+        starts or resumes, not when one is opened to explore it)."""
+        if self.data_dir is not None and not os.path.isdir(
+                os.path.expanduser(self.data_dir)):
             raise UserError(
                 f"--data_dir {self.data_dir!r} does not exist or is not a "
                 "folder. Create it (datasets are built into it on first use) "
                 "or leave the flag out to use TFDS' default "
                 "~/tensorflow_datasets.")
-        if self.chair_list is not None:
-            if self.dataset != "rendered_chairs":
-                raise UserError("--chair_list selects chairs of "
-                                "rendered_chairs; it cannot be used with "
-                                f"--dataset={self.dataset}.")
-            if not os.path.isfile(self.chair_list):
-                raise UserError(f"--chair_list {self.chair_list!r} is not a "
-                                "file.")
+        if self.chair_list is not None and not os.path.isfile(
+                os.path.expanduser(self.chair_list)):
+            raise UserError(f"--chair_list {self.chair_list!r} is not a "
+                            "file.")
+        if self.init_from is not None and not os.path.exists(
+                os.path.expanduser(self.init_from)):
+            raise UserError(f"--init_from {self.init_from!r} does not exist: "
+                            "name a training run's workdir or a .keras "
+                            "generator.")
+
+    def with_absolute_paths(self):
+        """The config with its paths made absolute, so that a run's
+        config.json means the same from any working directory."""
+        return dataclasses.replace(self, **{
+            name: os.path.abspath(os.path.expanduser(getattr(self, name)))
+            for name in ("data_dir", "chair_list", "init_from")
+            if getattr(self, name) is not None})
 
     @property
     def ramp_steps(self):
@@ -155,10 +237,12 @@ class TrainConfig:
                             f"{sorted(known)}.")
         return cls(**values)
 
-    def differences(self, other):
-        """Names of the fields (not operational) where `other` differs."""
+    def differences(self, other, ignore=OPERATIONAL_FIELDS
+                    + CONTINUABLE_FIELDS):
+        """Names of the fields where `other` differs, but those in
+        `ignore` (by default: those a resumed run may change)."""
         return [f.name for f in dataclasses.fields(self)
-                if f.name not in OPERATIONAL_FIELDS
+                if f.name not in ignore
                 and getattr(self, f.name) != getattr(other, f.name)]
 
 

@@ -2,7 +2,8 @@
 
 A run writes everything under its workdir (layout in WORKSPACE.md):
 
-    config.json             the settings and what "auto" resolved to
+    config.json             the settings, what "auto" resolved to, the layers
+                            --init_from loaded, the history of changes
     log.txt                 the progress lines printed on the terminal
     checkpoints/            tf.train.CheckpointManager: model + optimizer
     tensorboard/train/      losses, metrics, learning rate, images/s
@@ -14,7 +15,9 @@ A run writes everything under its workdir (layout in WORKSPACE.md):
     turntable.gif           a few chairs spinning, at the end
 
 Resuming: running again with the same settings continues from the latest
-checkpoint, after a clean stop or a SIGKILL at any moment. Checkpoints hold
+checkpoint, after a clean stop or a SIGKILL at any moment; a higher --steps
+continues a finished run (the learning-rate schedule takes the new total as
+its horizon; config.json records the change and its step). Checkpoints hold
 the model's and the optimiser's variables (with the step count);
 tf.train.CheckpointManager writes each one under a temporary name and
 publishes it by rewriting its index file atomically, so a kill leaves the
@@ -23,14 +26,15 @@ previous one intact. The input pipeline is a pure function of (seed, step)
 augmentation's random draws are restored by the step alone; nothing else in
 the network is random.
 
-`train` reads top to bottom as the steps of a run: check the folder, choose
-the strategy, load the data, resolve "auto", record the settings, build the
-model and optimiser, restore the last checkpoint, fit, and finish (export,
-score, pictures).
+`train` reads top to bottom as the steps of a run: check the folder and the
+settings, set up the workers, load the data, resolve "auto", build the model
+and optimiser, restore the last checkpoint (or start from --init_from),
+record the settings, fit, and finish (export, score, pictures).
 """
 
 import dataclasses
 import os
+import time
 
 import keras
 import numpy as np
@@ -41,7 +45,7 @@ from gen.errors import UserError
 from gen.evaluation import scoring
 from gen.models import chairs_generator, generator_io, losses, metrics, optimizers
 from gen.pictures import atomic_files
-from gen.training import callbacks, runtime, samples
+from gen.training import callbacks, distributed, runtime, samples, warm_start
 from gen.training import workdir as run_folder
 
 HELDOUT_EVAL_LIMIT = 512  # held-out images scored at each sample step
@@ -64,6 +68,15 @@ def generator_config(config, num_classes):
         width=config.width, activation=config.activation)
 
 
+def _compile(model, optimizer, config, num_classes, jit_compile):
+    loss, loss_weights = losses.generator_losses(
+        generator_config(config, num_classes))
+    model.compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
+                  metrics={"rgb": [metrics.PSNR(name="psnr")],
+                           "mask": [metrics.MaskIoU(name="iou")]},
+                  jit_compile=jit_compile)
+
+
 def create_model_and_optimizer(config, num_classes, policy, jit_compile):
     """The compiled generator and its Adam optimiser (variables built).
 
@@ -73,17 +86,14 @@ def create_model_and_optimizer(config, num_classes, policy, jit_compile):
 
     Call inside a `tf.distribute` strategy's scope to place them.
     """
-    gconfig = generator_config(config, num_classes)
-    model = chairs_generator.build_generator(gconfig, dtype=policy)
+    model = chairs_generator.build_generator(
+        generator_config(config, num_classes), dtype=policy)
     optimizer = optimizers.FusedAdam(
         optimizers.LearningRate(config.learning_rate, config.steps,
-                                config.schedule, config.warmup_steps),
+                                config.schedule, config.warmup_steps,
+                                config.lr_boundaries, config.lr_factors),
         beta_1=config.beta1, beta_2=config.beta2, epsilon=config.epsilon)
-    loss, loss_weights = losses.generator_losses(gconfig)
-    model.compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
-                  metrics={"rgb": [metrics.PSNR(name="psnr")],
-                           "mask": [metrics.MaskIoU(name="iou")]},
-                  jit_compile=jit_compile)
+    _compile(model, optimizer, config, num_classes, jit_compile)
     # Slot variables must exist before a checkpoint is restored into them.
     optimizer.build(model.trainable_variables)
     return model, optimizer
@@ -105,116 +115,231 @@ def _load_data(config):
             splits.select(data, holdout=config.holdout, subset="eval"))
 
 
-def _write_config(path, config, resolved):
-    atomic_files.write_json(path, {"train": config.to_dict(),
-                                   "resolved": resolved})
+def _record(config, resolved, resume, init, step):
+    """What config.json holds: the settings, what "auto" became, what
+    --init_from loaded, and the history of settings changed on resuming."""
+    history = list(resume.record.get("history", [])) if resume else []
+    if resume is not None:
+        change = run_folder.history_entry(resume.stored, config, step)
+        if change is not None:
+            history.append(change)
+    record = {"train": config.to_dict(), "resolved": resolved,
+              "history": history}
+    if init is not None:
+        record["init"] = init
+    return record
+
+
+@dataclasses.dataclass
+class _Session:
+    """What every phase of one `train` call shares."""
+
+    config: object
+    model: object
+    strategy: object
+    saver: object
+    log: object
+    writers: tuple
+    samples_dir: str
+    train_data: object
+    heldout: object
+    num_classes: int
+    jit: bool
+    started: float
+    viewer: object = None
 
 
 def train(config, workdir, echo=print):
-    """Trains (or resumes) a chairs generator; returns a `TrainResult`.
+    """Trains (or resumes, or continues) a chairs generator; returns a
+    `TrainResult`.
 
-    Raises `UserError` for a workdir holding another run, missing data, or a
+    Raises `UserError` for a workdir holding another run, a --steps below
+    the step it reached, missing data, a bad --init_from or TF_CONFIG, or a
     loss that stopped being finite (naming the step; the checkpoints written
     before it are kept).
     """
-    # 1. The folder: new, empty, or this very run (then it resumes).
-    workdir = os.path.abspath(workdir)
-    resuming = run_folder.check_workdir(config, workdir)
-    strategy = runtime.make_strategy(config.strategy)
-    chief = runtime.is_chief(strategy)
-    os.makedirs(workdir, exist_ok=True)
-    log = run_folder.Log(
-        os.path.join(workdir, run_folder.LOG_FILE) if chief else None, echo)
+    started = time.perf_counter()
+    # 1. The settings and the folder: new, empty, or this very run. Every
+    #    worker checks before any writes.
+    workdir = os.path.abspath(os.path.expanduser(workdir))
+    config = config.with_absolute_paths()
+    config.check_paths()
+    resume = run_folder.check_workdir(config, workdir)
+    strategy = distributed.make_strategy(config.strategy)
+    chief = distributed.is_chief(strategy)
+    distributed.barrier(strategy)
+    # Lines wait in memory until the run is set up (the chief then writes
+    # them to log.txt): a refused start leaves nothing behind.
+    log = run_folder.Log(echo)
 
-    # 2. The data, and what "auto" means here; both recorded.
+    # 2. The data, and what "auto" means here.
     data, train_data, heldout = _load_data(config)
     policy, policy_reason = runtime.resolve_precision(config.precision)
     jit, jit_reason = runtime.resolve_jit(config.jit_compile)
-    if chief:
-        _write_config(os.path.join(workdir, run_folder.CONFIG_FILE), config, {
-            "precision": policy, "jit_compile": jit,
-            "num_classes": data.num_classes,
-            "train_images": len(train_data.images),
-            "heldout_images": len(heldout.images),
-            "replicas": strategy.num_replicas_in_sync,
-            "tensorflow": tf.__version__, "keras": keras.__version__})
-    log(f"{'Resuming' if resuming else 'Starting'} run in {workdir}")
+    log(f"{'Resuming' if resume else 'Starting'} run in {workdir}")
     log(f"data: {config.dataset}, {data.num_classes} chairs, "
         f"{len(train_data.images)} training / {len(heldout.images)} held-out "
-        f"images at {config.resolution}x{config.resolution} "
-        f"(holdout={config.holdout})")
+        f"images at {config.resolution}x{config.resolution}; "
+        f"holdout={config.holdout}: {splits.DESCRIPTIONS[config.holdout]}")
     log(f"precision: {policy} ({policy_reason}); jit_compile: {jit} "
-        f"({jit_reason}); replicas: {strategy.num_replicas_in_sync}")
+        f"({jit_reason}); replicas: {strategy.num_replicas_in_sync} on "
+        f"{distributed.worker_count(strategy)} worker(s)")
 
-    # 3. Model and optimiser, then the last checkpoint if there is one.
+    # 3. Model and optimiser; the last checkpoint, or --init_from's weights.
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         model, optimizer = create_model_and_optimizer(
             config, data.num_classes, policy, jit)
-    checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
-    checkpoint_dir = os.path.join(workdir, run_folder.CHECKPOINT_DIR)
-    if not chief:  # Every worker saves; only the chief's copy is kept.
-        checkpoint_dir = os.path.join(workdir, f".worker_{id(strategy)}")
-    manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir,
-                                         max_to_keep=config.keep_checkpoints)
-    if manager.latest_checkpoint:
-        checkpoint.restore(
-            manager.latest_checkpoint).assert_existing_objects_matched()
+    if distributed.worker_count(strategy) > 1:
+        distributed.fix_keras_multi_worker(model)
+    saver = distributed.CheckpointSaver(
+        tf.train.Checkpoint(model=model, optimizer=optimizer),
+        os.path.join(workdir, run_folder.CHECKPOINT_DIR),
+        config.keep_checkpoints, chief)
+    init = resume.record.get("init") if resume else None
+    if saver.latest:
+        saver.checkpoint.restore(saver.latest).assert_existing_objects_matched()
+    elif resume is None and config.init_from is not None:
+        init = warm_start.init_from(model, config.init_from)
+        log(f"init_from {init['from']}: loaded {len(init['loaded'])} layers "
+            f"({', '.join(init['loaded'])}); fresh: "
+            f"{', '.join(init['fresh']) or 'none'}")
     step = int(optimizer.iterations.numpy())
     log(f"model: {config.variant}, {model.count_params():,} parameters; "
-        f"{'restored step ' + str(step) if step else 'fresh initialisation'}")
+        f"{'restored step ' + str(step) if step else 'step 0'}")
 
-    # 4. Fit the remaining steps, with the callbacks doing the bookkeeping.
+    # 4. Record the settings (and what changed since the last session).
+    if chief:
+        os.makedirs(workdir, exist_ok=True)
+        log.attach(os.path.join(workdir, run_folder.LOG_FILE))
+        atomic_files.write_json(
+            os.path.join(workdir, run_folder.CONFIG_FILE),
+            _record(config, {
+                "precision": policy, "jit_compile": jit,
+                "num_classes": data.num_classes,
+                "train_images": len(train_data.images),
+                "heldout_images": len(heldout.images),
+                "replicas": strategy.num_replicas_in_sync,
+                "workers": distributed.worker_count(strategy),
+                "tensorflow": tf.__version__, "keras": keras.__version__},
+                resume, init, step))
+    if resume and resume.stored.steps != config.steps:
+        log(f"--steps {resume.stored.steps} -> {config.steps} at step {step}: "
+            "the learning-rate schedule now ends at step "
+            f"{config.steps}")
+
+    # 5. Fit the remaining steps, phase by phase.
     writers = (None, None)
     if chief:
         writers = tuple(tf.summary.create_file_writer(
             os.path.join(workdir, run_folder.TENSORBOARD_DIR, name))
             for name in ("train", "heldout"))
-    if step < config.steps:
-        step = _fit(model, manager, config, train_data, heldout, step, log,
-                    writers, os.path.join(workdir, run_folder.SAMPLES_DIR)
-                    if chief else None)
-    else:
+    session = _Session(
+        config=config, model=model, strategy=strategy, saver=saver, log=log,
+        writers=writers,
+        samples_dir=os.path.join(workdir, run_folder.SAMPLES_DIR),
+        train_data=train_data, heldout=heldout, num_classes=data.num_classes,
+        jit=jit, started=started)
+    if chief:
+        session.viewer = chairs_generator.build_generator(
+            generator_config(config, data.num_classes), dtype="float32",
+            name="viewer")
+    if step >= config.steps:
         log(f"the run already reached step {step}; writing its results")
+    for end, frozen in _phases(config, init, step):
+        if step < end:
+            step = _fit(session, step, end, frozen)
+            if step < end:  # stopped by the time limit
+                break
 
-    # 5. Export, score and draw the result.
-    result = _finish(model, config, data, train_data, heldout, workdir, step,
-                     log, chief)
+    # 6. Export, score and draw the result (the chief).
+    result = TrainResult(step=step, workdir=workdir, metrics={}, files={})
+    if chief:
+        result = _finish(model, config, data, train_data, heldout, workdir,
+                         step, log)
     for writer in writers:
         if writer is not None:
             writer.flush()
     return result
 
 
-def _fit(model, manager, config, train_data, heldout, step, log, writers,
-         samples_dir):
-    """Trains from `step` to `config.steps` (or the time limit); returns the
-    step reached, with a checkpoint of it saved."""
-    dataset = input_pipeline.training_batches(
-        train_data, batch_size=config.batch_size, seed=config.seed,
-        start_step=step, augment=config.augment, ramp_steps=config.ramp_steps)
-    if config.num_transform == 0:
-        dataset = dataset.map(_drop_transform)
-    scored = heldout.rows(np.arange(min(len(heldout.images),
-                                        HELDOUT_EVAL_LIMIT)))
+def _phases(config, init, step):
+    """[(end step, names of the layers frozen until then)]: with
+    --train_only_new_steps, first the layers --init_from loaded stay as they
+    are, then everything trains."""
+    phases = []
+    if init is not None and config.train_only_new_steps > step:
+        phases.append((min(config.train_only_new_steps, config.steps),
+                       tuple(init["loaded"])))
+    phases.append((config.steps, ()))
+    return phases
+
+
+def _set_frozen(session, frozen):
+    """Makes exactly the `frozen` layers untrainable; recompiles when that
+    changes what trains (the optimiser keeps its state)."""
+    model = session.model
+    changed = False
+    for layer in model.layers:
+        trainable = layer.name not in frozen
+        if layer.weights and layer.trainable != trainable:
+            layer.trainable = trainable
+            changed = True
+    if changed:
+        with session.strategy.scope():
+            _compile(model, model.optimizer, session.config,
+                     session.num_classes, session.jit)
+
+
+def _fit(session, step, end, frozen):
+    """Trains from `step` to `end` (or the time limit) with the layers in
+    `frozen` fixed; returns the step reached, with a checkpoint of it saved.
+    """
+    config, model, log = session.config, session.model, session.log
+    _set_frozen(session, frozen)
+    strategy = session.strategy
+
+    def make_dataset(shard, shards, per_replica_batch):
+        dataset = input_pipeline.training_batches(
+            session.train_data, batch_size=config.batch_size,
+            seed=config.seed, start_step=step, augment=config.augment,
+            ramp_steps=config.ramp_steps, shard=shard, shards=shards,
+            per_replica_batch=per_replica_batch)
+        if config.num_transform == 0:
+            dataset = dataset.map(_drop_transform)
+        return dataset
+
+    dataset = distributed.worker_batches(strategy, make_dataset,
+                                         config.batch_size)
     guard = callbacks.NanGuard(step)
-    limit = callbacks.TimeLimit(config.max_train_minutes)
+    several = distributed.worker_count(strategy) > 1
+    limit = callbacks.TimeLimit(
+        config.max_train_minutes, session.started,
+        agree=(lambda over: distributed.any_worker(strategy, over))
+        if several else None)
+    monitor = callbacks.Monitor(log, session.writers[0], step, config.steps,
+                                config.log_every, config.batch_size, guard)
     fit_callbacks = [
-        guard,
-        limit,
-        callbacks.Checkpointer(manager, step, config.checkpoint_every, guard),
-        callbacks.Monitor(log, writers[0], step, config.steps,
-                          config.log_every, config.batch_size, guard),
-        callbacks.Sampler(log, writers[1], samples_dir, step,
-                          config.sample_every, samples.sample_set(heldout),
-                          scored, guard),
-    ]
-    log(f"training steps {step + 1}..{config.steps}, batch "
+        guard, limit,
+        callbacks.Checkpointer(session.saver, step, config.checkpoint_every,
+                               guard),
+        monitor]
+    if session.viewer is not None:
+        scored = session.heldout.rows(np.arange(
+            min(len(session.heldout.images), HELDOUT_EVAL_LIMIT)))
+        fit_callbacks.append(callbacks.Sampler(
+            log, session.writers[1], session.samples_dir, step,
+            config.sample_every, samples.sample_set(session.heldout), scored,
+            guard, session.viewer))
+    what = (f"only the {len(model.trainable_weights)} weights of the layers "
+            "that started fresh" if frozen else "every layer")
+    log(f"training steps {step + 1}..{end} ({what}), batch "
         f"{config.batch_size}")
-    model.fit(dataset, epochs=1, steps_per_epoch=config.steps - step,
-              callbacks=fit_callbacks, verbose=0, shuffle=False)
+    with distributed.peers_alive():
+        model.fit(dataset, epochs=1, steps_per_epoch=end - step,
+                  callbacks=fit_callbacks, verbose=0, shuffle=False)
     if guard.bad_step is not None:
-        kept = manager.latest_checkpoint
+        kept = session.saver.latest
         raise UserError(
             f"The loss stopped being finite at step {guard.bad_step}; "
             "training stopped there and nothing after the last good "
@@ -222,47 +347,51 @@ def _fit(model, manager, config, train_data, heldout, step, log, writers,
             f"{os.path.basename(kept) if kept else 'none'}). Lower "
             "--learning_rate or add --warmup_steps, and resume or start a "
             "new run.")
-    step = int(model.optimizer.iterations.numpy())
+    reached = int(model.optimizer.iterations.numpy())
+    seconds = monitor.step_time()
+    if seconds:
+        log(f"trained steps {step + 1}..{reached}: {seconds:.3f} s/step, "
+            f"{config.batch_size / seconds:.1f} img/s (after the first step, "
+            "which compiles)")
     if limit.stopped:
-        log(f"stopped at step {step} after --max_train_minutes="
+        log(f"stopped at step {reached} after --max_train_minutes="
             f"{config.max_train_minutes}; run again to continue to step "
             f"{config.steps}")
-    if manager.latest_checkpoint != os.path.join(manager.directory,
-                                                 f"ckpt-{step}"):
-        manager.save(checkpoint_number=step)
-    return step
+    if session.saver.latest != os.path.join(session.saver.manager.directory,
+                                            f"ckpt-{reached}"):
+        with distributed.peers_alive():
+            session.saver.save(reached)
+    return reached
 
 
-def _finish(model, config, data, train_data, heldout, workdir, step, log,
-            chief):
+def _finish(model, config, data, train_data, heldout, workdir, step, log):
     """Exports the generator, scores it, writes the final pictures."""
     export = chairs_generator.build_generator(
         generator_config(config, data.num_classes), dtype="float32")
     export.set_weights(model.get_weights())
-    scores = {"step": step,
+    scores = {"step": step, "holdout": config.holdout,
+              "protocol": splits.DESCRIPTIONS[config.holdout],
               "heldout": scoring.summary(export, heldout),
               "train": scoring.summary(
                   export, train_data.rows(np.arange(
                       min(len(train_data.images), 4 * HELDOUT_EVAL_LIMIT))))}
-    files = {}
-    if chief:
-        files["generator"] = os.path.join(workdir, run_folder.GENERATOR_FILE)
-        with atomic_files.atomic_path(files["generator"], ".keras") as tmp:
-            export.save(tmp)
-        files["metrics"] = atomic_files.write_json(
-            os.path.join(workdir, run_folder.METRICS_FILE), scores)
-        files["heldout_views"] = atomic_files.write_png(
-            os.path.join(workdir, "heldout_views.png"),
-            samples.sample_grid(export, samples.sample_set(heldout)))
-        chosen = np.unique(heldout.chair_ids)[:TURNTABLE_CHAIRS]
-        files["turntable"] = generator_io.write_turntable_gif(
-            os.path.join(workdir, "turntable.gif"), export, chosen,
-            frames=4 * 31)
+    files = {"generator": os.path.join(workdir, run_folder.GENERATOR_FILE)}
+    with atomic_files.atomic_path(files["generator"], ".keras") as tmp:
+        export.save(tmp)
+    files["metrics"] = atomic_files.write_json(
+        os.path.join(workdir, run_folder.METRICS_FILE), scores)
+    files["heldout_views"] = atomic_files.write_png(
+        os.path.join(workdir, "heldout_views.png"),
+        samples.sample_grid(export, samples.sample_set(heldout)))
+    chosen = np.unique(heldout.chair_ids)[:TURNTABLE_CHAIRS]
+    files["turntable"] = generator_io.write_turntable_gif(
+        os.path.join(workdir, "turntable.gif"), export, chosen,
+        frames=4 * 31)
     h = scores["heldout"]
-    log(f"done at step {step}: held-out views psnr {h['psnr']:.2f} dB, mask "
-        f"iou {h['mask_iou']:.3f}, mse {h['mse']:.5f}; training views psnr "
-        f"{scores['train']['psnr']:.2f} dB, mask iou "
-        f"{scores['train']['mask_iou']:.3f}")
+    log(f"done at step {step} (holdout={config.holdout}): held-out views "
+        f"psnr {h['psnr']:.2f} dB, mask iou {h['mask_iou']:.3f}, mse "
+        f"{h['mse']:.5f}; training views psnr {scores['train']['psnr']:.2f} "
+        f"dB, mask iou {scores['train']['mask_iou']:.3f}")
     for name, path in files.items():
         log(f"  {name}: {path}")
     return TrainResult(step=step, workdir=workdir, metrics=scores, files=files)

@@ -1,10 +1,14 @@
 """A run's folder: the names of its files, the check that a folder holds this
-run (or nothing), and the log that copies every progress line into it.
+run (or nothing) and how far it got, the history of its changed settings,
+and the log that copies every progress line into it.
 
 Imports no TensorFlow, so scripts that open runs read these names at once.
 """
 
+import dataclasses
+import datetime
 import os
+import re
 
 from gen.errors import UserError
 from gen.training import train_config
@@ -16,19 +20,49 @@ GENERATOR_FILE = "generator.keras"
 METRICS_FILE = "metrics.json"
 SAMPLES_DIR = "samples"
 TENSORBOARD_DIR = "tensorboard"
+_LATEST = re.compile(r'^model_checkpoint_path: "ckpt-(\d+)"', re.M)
+
+
+@dataclasses.dataclass(frozen=True)
+class Resume:
+    """What a run folder already holds.
+
+    Attributes:
+        record: the stored config.json (settings, resolved choices, the
+            layers --init_from loaded, the history of changed settings).
+        stored: its settings as a `TrainConfig`.
+        step: the step of its last checkpoint (0 if none yet).
+    """
+
+    record: dict
+    stored: train_config.TrainConfig
+    step: int
+
+
+def latest_checkpoint_step(workdir):
+    """The step of the run's last checkpoint, read from the checkpoint
+    index without TensorFlow; 0 when there is none."""
+    path = os.path.join(workdir, CHECKPOINT_DIR, "checkpoint")
+    try:
+        with open(path) as f:
+            match = _LATEST.search(f.read())
+    except OSError:
+        return 0
+    return int(match.group(1)) if match else 0
 
 
 def check_workdir(config, workdir):
-    """Refuses a workdir that holds something other than this run.
+    """Refuses a workdir that holds something other than this run, or a
+    --steps below the step the run reached.
 
     Returns:
-        Whether the folder already holds this run (to be resumed).
+        None for a new run; a `Resume` for a folder holding this run.
     """
     path = os.path.join(workdir, CONFIG_FILE)
     if os.path.exists(path):
         try:
-            stored = train_config.TrainConfig.from_dict(
-                train_config.load_json(path)["train"])
+            record = train_config.load_json(path)
+            stored = train_config.TrainConfig.from_dict(record["train"])
         except (ValueError, KeyError, TypeError) as e:
             raise UserError(f"{path} is not a readable run configuration "
                             f"({e}); use a new --workdir.") from e
@@ -40,24 +74,65 @@ def check_workdir(config, workdir):
             raise UserError(
                 f"--workdir {workdir} holds a run with different settings "
                 f"({details}). Nothing was changed. Repeat that run's flags "
-                "to resume it, or choose a new --workdir.")
-        return True
+                "to resume it (only --steps may go up, to continue it), or "
+                "choose a new --workdir.")
+        step = latest_checkpoint_step(workdir)
+        if config.steps < step:
+            raise UserError(
+                f"--steps={config.steps} is below step {step}, which the run "
+                f"in {workdir} has already reached. Nothing was changed. Give "
+                f"--steps={step} or more to continue it, or train a new run "
+                f"from it with --init_from={workdir}.")
+        return Resume(record=record, stored=stored, step=step)
     if os.path.isdir(workdir) and os.listdir(workdir):
         raise UserError(
             f"--workdir {workdir} is not empty and holds no {CONFIG_FILE}, so "
             "it is not a training run. Nothing was written; choose a new or "
             "empty folder.")
-    return False
+    return None
+
+
+def history_entry(stored, config, step):
+    """The settings changed since `stored` (a `TrainConfig`), as a
+    config.json history entry at `step`; None when nothing changed."""
+    changed = stored.differences(config, ignore=())
+    if not changed:
+        return None
+    return {"step": step,
+            "time": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec="seconds"),
+            "changed": {name: [getattr(stored, name), getattr(config, name)]
+                        for name in changed}}
 
 
 class Log:
-    """Prints progress and keeps a copy in the workdir's log.txt."""
+    """Prints progress lines and keeps them in the run's log.txt.
 
-    def __init__(self, path, echo):
-        self.path, self.echo = path, echo
+    Lines printed before `attach` (while a run is set up, when nothing may
+    be written yet) are kept and written when the log is attached to its
+    file, so that a refused start leaves no file behind.
+    """
+
+    def __init__(self, echo):
+        self.echo = echo
+        self.path = None
+        self._pending = []
+
+    def attach(self, path):
+        """From now on, append every line to `path` (the lines so far
+        first)."""
+        self.path = path
+        self._write(self._pending)
+        self._pending = []
 
     def __call__(self, line):
         self.echo(line)
         if self.path:
+            self._write([line])
+        else:
+            self._pending.append(line)
+
+    def _write(self, lines):
+        if lines:
             with open(self.path, "a") as f:
-                f.write(line + "\n")
+                f.writelines(line + "\n" for line in lines)

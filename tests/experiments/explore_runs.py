@@ -6,13 +6,23 @@ folder's conftest.py): on first use it starts every script's run on the
 tiny trained run, `PARALLEL` at a time in the background, and each test
 waits only for its own. `ARGS` are the flags of each run; the tests check
 what those flags ask for.
+
+The runs see the tiny run as a person who moved it sees it: copied to
+another folder, opened by a relative --workdir from another working
+directory, its recorded data directory gone (as on another machine). The
+scripts that need no images must not look for them; those that do are
+given --data_dir, which overrides the recorded one.
 """
 
 import concurrent.futures
+import json
 import os
 import shutil
 
 from tests.scripts import run_script
+
+# The scripts that show or score real images.
+NEED_DATA = ("render", "evaluate")
 
 PARALLEL = 2  # the machine has 2 cores, shared
 
@@ -33,21 +43,30 @@ ARGS = {
 class ExploreRuns:
     """The scripts' runs, started in the background on creation."""
 
-    def __init__(self, tiny_run, root):
-        copy = os.path.join(root, "run")
-        os.makedirs(copy)
-        for name in ("config.json", "generator.keras"):
-            shutil.copy(os.path.join(tiny_run, name), copy)
+    def __init__(self, tiny_run, root, data_dir):
+        copy = os.path.join(root, "moved", "run")
+        shutil.copytree(tiny_run, copy)
+        path = os.path.join(copy, "config.json")
+        with open(path) as f:
+            record = json.load(f)
+        record["train"]["data_dir"] = "/on/another/machine/tensorflow_datasets"
+        with open(path, "w") as f:
+            json.dump(record, f)
+        self.run_copy = copy
+        cwd = os.path.join(root, "moved")
         self._pool = concurrent.futures.ThreadPoolExecutor(PARALLEL)
         self._runs = {}
         for name, args in ARGS.items():
-            if name == "render":
-                flags, out = [f"--workdir={copy}"], os.path.join(copy, name)
+            flags = ["--workdir=run"]
+            if name in NEED_DATA:
+                flags.append(f"--data_dir={data_dir}")
+            if name == "render":  # no --out: into the run's render/ folder
+                out = os.path.join(copy, name)
             else:
                 out = os.path.join(root, name)
-                flags = [f"--workdir={tiny_run}", f"--out={out}"]
-            self._runs[name] = (self._pool.submit(run_script, name, *flags,
-                                                  *args), out)
+                flags.append(f"--out={out}")
+            self._runs[name] = (self._pool.submit(
+                run_script, name, *flags, *args, cwd=cwd), out)
 
     def result(self, name):
         """(CompletedProcess, output folder) of the script's run."""

@@ -23,11 +23,25 @@ def _flags(data_dir, workdir, **overrides):
     ("--batch_size=0", "--batch_size must be a positive integer"),
     ("--steps=-5", "--steps must be a positive integer"),
     ("--variant=3s", "--variant must be one of"),
-    ("--holdout=some", "--holdout must be one of views, chairs, none"),
+    ("--holdout=some", "--holdout must be one of views, target_views, "
+                       "chairs, none"),
+    ("--holdout=target_views --num_chairs=1",
+     "--holdout=target_views holds views of the target chairs"),
+    ("--schedule=piecewise --lr_boundaries=0.6,0.4 --lr_factors=0.2,0.04",
+     "--lr_boundaries must be increasing fractions of --steps"),
+    ("--lr_factors=0.5", "--lr_boundaries and --lr_factors belong to "
+                         "--schedule=piecewise"),
+    ("--train_only_new_steps=5", "--train_only_new_steps trains only the "
+                                 "layers that did not come from --init_from"),
+    ("--init_from=/no/such/run", "--init_from '/no/such/run' does not exist"),
+    ("--steps=abc", "flag --steps=abc: invalid literal for int() with base "
+                    "10: 'abc'. Run `python -m experiments.train --helpfull` "
+                    "to see every flag."),
+    ("--stepz=3", "Unknown command line flag 'stepz'. Did you mean: steps ?"),
     ("--data_dir=/no/such/folder", "--data_dir '/no/such/folder' does not exist"),
 ])
 def test_bad_flags_exit_2_with_one_paragraph(tmp_path, flag, message):
-    result = run_script("train", f"--workdir={tmp_path / 'w'}", flag)
+    result = run_script("train", f"--workdir={tmp_path / 'w'}", *flag.split())
     assert_user_error(result, message)
     assert not (tmp_path / "w").exists()
 
@@ -69,3 +83,37 @@ def test_resume_after_sigkill_continues_at_the_last_checkpoint(chairs_data_dir,
     assert f"restored step {killed_at}" in log
     assert f"training steps {killed_at + 1}..60" in log
     assert "done at step 60" in log
+
+
+def test_a_moved_run_opens_and_resumes_from_another_directory(
+        tiny_run, chairs_data_dir, tmp_path):
+    """A run copied to another folder, its data directory gone from where
+    it was recorded (as on another machine), used by relative path."""
+    import json
+    import shutil
+
+    moved = tmp_path / "moved"
+    shutil.copytree(tiny_run, moved / "run")
+    record = json.loads((moved / "run" / "config.json").read_text())
+    record["train"]["data_dir"] = "/on/another/machine/tensorflow_datasets"
+    (moved / "run" / "config.json").write_text(json.dumps(record))
+
+    # A script that needs the images says which flag gives them ...
+    result = run_script("evaluate", "--workdir=run", cwd=moved)
+    assert_user_error(result, "The data directory "
+                      "/on/another/machine/tensorflow_datasets does not "
+                      "exist; pass --data_dir where the chairs data are.")
+    # ... and training continues with the data where they are now.
+    flags = [f"--{k}={v}" for k, v in {**TINY_RUN_FLAGS, "steps": 14}.items()]
+    result = run_script("train", "--workdir=run",
+                        f"--data_dir={chairs_data_dir}", *flags, cwd=moved)
+    assert result.returncode == 0, result.stderr
+    log = (moved / "run" / "log.txt").read_text()
+    assert "restored step 12" in log and "done at step 14" in log
+    record = json.loads((moved / "run" / "config.json").read_text())
+    assert record["train"]["data_dir"] == chairs_data_dir
+    assert record["history"][-1]["step"] == 12
+    assert record["history"][-1]["changed"] == {
+        "data_dir": ["/on/another/machine/tensorflow_datasets",
+                     chairs_data_dir],
+        "steps": [12, 14]}

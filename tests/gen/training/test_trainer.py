@@ -1,5 +1,6 @@
 """Training the generator: learning, resuming, refusing, stopping."""
 
+import dataclasses
 import json
 import os
 import re
@@ -112,3 +113,133 @@ def test_mirrored_strategy_trains(chairs_data_dir, tmp_path):
                                  sample_every=2, checkpoint_every=2),
                          str(tmp_path / "m"), echo=lambda line: None)
     assert result.step == 2
+
+
+def _copy_run(tiny_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_run, copy)
+    return str(copy)
+
+
+def test_raising_steps_continues_with_the_new_horizon(chairs_data_dir,
+                                                      tmp_path):
+    workdir = str(tmp_path / "run")
+    config = _config(chairs_data_dir, steps=4, schedule="cosine",
+                     log_every=2, checkpoint_every=2, sample_every=100)
+    trainer.train(config, workdir, echo=lambda line: None)
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert "step       4/4" in log and "lr 0.00e+00" in log  # cosine ended
+    result = trainer.train(dataclasses.replace(config, steps=8), workdir,
+                           echo=lambda line: None)
+    assert result.step == 8
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert "restored step 4" in log and "training steps 5..8" in log
+    assert "--steps 4 -> 8 at step 4" in log
+    # The cosine now ends at step 8: at step 6 it is at 0.5 (1 + cos(6/8 pi)).
+    expected = 5e-4 * 0.5 * (1 + np.cos(np.pi * 6 / 8))
+    line = next(line for line in log.splitlines()
+                if line.startswith("step       6/8"))
+    assert f"lr {expected:.2e}" in line
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert record["train"]["steps"] == 8
+    assert [(h["step"], h["changed"]) for h in record["history"]] == [
+        (4, {"steps": [4, 8]})]
+
+
+def test_steps_below_the_step_reached_are_refused(tiny_run, chairs_data_dir,
+                                                  tmp_path):
+    workdir = _copy_run(tiny_run, tmp_path)
+    before = open(os.path.join(workdir, "config.json")).read()
+    with pytest.raises(UserError, match=r"--steps=8 is below step 12, which "
+                       r"the run in .* has already reached"):
+        trainer.train(_config(chairs_data_dir, steps=8), workdir)
+    assert open(os.path.join(workdir, "config.json")).read() == before
+
+
+def test_init_from_loads_what_matches_and_trains_the_fresh_layers_first(
+        tiny_run, chairs_data_dir, tmp_path):
+    from gen.models import chairs_generator
+
+    source = chairs_generator.load_generator(
+        os.path.join(tiny_run, "generator.keras"))
+    lines = []
+    # Twice the width: the streams and the trunk keep their shapes, every
+    # layer of the branches changes.
+    config = _config(chairs_data_dir, width=0.25, init_from=tiny_run,
+                     train_only_new_steps=2, steps=4, checkpoint_every=2,
+                     sample_every=100, keep_checkpoints=5)
+    trainer.train(config, str(tmp_path / "run"), echo=lines.append)
+    streams = ["class_fc1", "view_fc1", "transform_fc1", "class_fc2",
+               "view_fc2", "transform_fc2", "joint_fc1", "joint_fc2"]
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert record["init"]["from"] == os.path.join(tiny_run, "generator.keras")
+    assert sorted(record["init"]["loaded"]) == sorted(streams)
+    assert "rgb_fc" in record["init"]["fresh"]
+    assert any(line.startswith("init_from ") and "loaded 8 layers" in line
+               for line in lines), lines
+    assert any("training steps 1..2 (only the" in line for line in lines)
+    assert any("training steps 3..4 (every layer)" in line for line in lines)
+
+    def weights_at(step):
+        model, optimizer = trainer.create_model_and_optimizer(
+            config, 3, "float32", False)
+        tf.train.Checkpoint(model=model, optimizer=optimizer).restore(
+            str(tmp_path / "run" / "checkpoints" / f"ckpt-{step}")
+        ).assert_existing_objects_matched()
+        return model
+
+    at_2, at_4 = weights_at(2), weights_at(4)
+    for name in streams:  # fixed for the first two steps
+        for kept, loaded in zip(at_2.get_layer(name).get_weights(),
+                                source.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(kept, loaded)
+    # ... and trained after (not the transform stream: without augmentation
+    # its input is zero, and a ReLU at zero passes no gradient).
+    for name in ("class_fc1", "view_fc1", "joint_fc1", "joint_fc2"):
+        assert not np.array_equal(at_4.get_layer(name).get_weights()[0],
+                                  source.get_layer(name).get_weights()[0])
+    assert not np.array_equal(at_2.get_layer("rgb_fc").get_weights()[0],
+                              weights_at_start_of(config, "rgb_fc"))
+
+
+def weights_at_start_of(config, name):
+    """The fresh initial kernel of layer `name` (the run's seed)."""
+    keras.utils.set_random_seed(config.seed)
+    model, _ = trainer.create_model_and_optimizer(config, 3, "float32", False)
+    return model.get_layer(name).get_weights()[0]
+
+
+def test_init_from_refusals(tiny_run, chairs_data_dir, tmp_path):
+    fixtures = os.path.join(os.path.dirname(os.path.dirname(
+        os.path.dirname(__file__))), "fixtures", "saved_models")
+    cases = [
+        (str(tmp_path), "holds no generator.keras: it is not a finished "
+                        "training run"),
+        (os.path.join(fixtures, "tied_autoencoder.keras"),
+         "is a Keras model but not a chairs generator"),
+        (os.path.join(fixtures, "expected.npz"), "is not a .keras file"),
+    ]
+    # A generator's interface, none of its layers.
+    inputs = {"class": keras.Input((3,), name="class"),
+              "view": keras.Input((4,), name="view")}
+    h = keras.layers.Dense(32 * 32 * 4, name="other")(
+        keras.layers.Concatenate()([inputs["class"], inputs["view"]]))
+    maps = keras.layers.Reshape((32, 32, 4))(h)
+    stranger = keras.Model(inputs, {
+        "rgb": keras.layers.Identity(name="rgb")(maps[..., :3]),
+        "mask": keras.layers.Identity(name="mask")(maps[..., 3:])})
+    stranger.save(tmp_path / "stranger.keras")
+    cases.append((str(tmp_path / "stranger.keras"),
+                  "shares no layer with this generator"))
+    for path, message in cases:
+        with pytest.raises(UserError, match=message):
+            trainer.train(_config(chairs_data_dir, init_from=path),
+                          str(tmp_path / "new"))
+        assert not (tmp_path / "new").exists()  # a refused start writes nothing
+    with pytest.raises(UserError, match="--train_only_new_steps trains only "
+                       "the layers that did not come from --init_from"):
+        _config(chairs_data_dir, train_only_new_steps=3)
+    with pytest.raises(UserError, match="--init_from '/no/such' does not exist"):
+        _config(chairs_data_dir, init_from="/no/such").check_paths()

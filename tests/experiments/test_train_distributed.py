@@ -1,0 +1,179 @@
+"""`experiments.train` on several workers and replicas, as a person runs it:
+two worker processes on loopback (a real two-worker cluster), a worker
+killed with SIGKILL and the cluster restarted, two replicas of a mirrored
+strategy on two logical CPU devices, and TF_CONFIG mistakes."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import TINY_RUN_FLAGS
+from tests.scripts import ROOT, assert_user_error, run_script
+
+STEPS = 12
+FLAGS = [f"--{name}={value}" for name, value in {
+    **TINY_RUN_FLAGS, "steps": STEPS, "checkpoint_every": 4,
+    "sample_every": 100, "log_every": 2}.items()]
+
+
+def _free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def _tf_config(ports, index):
+    return json.dumps({"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
+                       "task": {"type": "worker", "index": index}})
+
+
+def _start_workers(workdir, data_dir, ports, logs):
+    processes = []
+    for index, log in enumerate(logs):
+        env = {**os.environ, "TF_CONFIG": _tf_config(ports, index)}
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "experiments.train", f"--workdir={workdir}",
+             f"--data_dir={data_dir}", "--strategy=multi_worker", *FLAGS],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    return processes
+
+
+def _weights(path):
+    import keras
+
+    import gen.models  # noqa: F401
+    import layers  # noqa: F401
+
+    return keras.models.load_model(path, safe_mode=True).get_weights()
+
+
+def _assert_same_weights(got, expected):
+    """Equal within the rounding of a different summation order, which
+    Adam's normalised steps carry into the weights."""
+    for a, b in zip(got, expected):
+        scale = max(float(np.abs(b).max()), 1e-6)
+        assert float(np.abs(a - b).max()) <= 1e-3 * scale
+
+
+@pytest.mark.slow
+def test_two_workers_killed_and_restarted_equal_one_process(tmp_path):
+    data_dir = tmp_path / "tfds"  # empty: both workers start by building it
+    data_dir.mkdir()
+    workdir = tmp_path / "run"
+    ports = _free_ports(2)
+    logs = [open(tmp_path / f"worker{i}_first.log", "w") for i in (0, 1)]
+    first = _start_workers(workdir, data_dir, ports, logs)
+    deadline = time.time() + 400
+    text = ""
+    while "step       8/12" not in text:
+        assert time.time() < deadline and first[0].poll() is None, text
+        time.sleep(0.5)
+        text = (tmp_path / "worker0_first.log").read_text()
+    first[1].send_signal(signal.SIGKILL)  # worker 1 dies after checkpoint 8
+    first[1].wait()
+    assert first[0].wait(timeout=300) == 2
+    survivor = " ".join((tmp_path / "worker0_first.log").read_text().split())
+    assert "Another worker of this run stopped" in survivor
+    assert "Traceback" not in survivor
+    assert sorted(os.listdir(workdir / "checkpoints")) == [
+        "checkpoint", "ckpt-4.data-00000-of-00001", "ckpt-4.index",
+        "ckpt-8.data-00000-of-00001", "ckpt-8.index"]
+
+    # Both start again: they restore the chief's step 8 and finish together.
+    ports = _free_ports(2)
+    logs = [open(tmp_path / f"worker{i}_second.log", "w") for i in (0, 1)]
+    second = _start_workers(workdir, data_dir, ports, logs)
+    assert [p.wait(timeout=400) for p in second] == [0, 0]
+    for i in (0, 1):
+        text = (tmp_path / f"worker{i}_second.log").read_text()
+        assert "restored step 8" in text and "step      12/12" in text, text
+    # Only the chief wrote the run's files; the other worker nothing.
+    assert sorted(os.listdir(workdir)) == [
+        "checkpoints", "config.json", "generator.keras", "heldout_views.png",
+        "log.txt", "metrics.json", "tensorboard", "turntable.gif"]
+    record = json.loads((workdir / "config.json").read_text())
+    assert (record["resolved"]["workers"], record["resolved"]["replicas"]) == (
+        2, 2)
+
+    # The same run in one process, with the same global batch.
+    single = run_script("train", f"--workdir={tmp_path / 'single'}",
+                        f"--data_dir={data_dir}", *FLAGS, timeout=400)
+    assert single.returncode == 0, single.stderr
+    _assert_same_weights(_weights(workdir / "generator.keras"),
+                         _weights(tmp_path / "single" / "generator.keras"))
+    ours = json.loads((workdir / "metrics.json").read_text())
+    theirs = json.loads((tmp_path / "single" / "metrics.json").read_text())
+    assert ours["heldout"]["psnr"] == pytest.approx(theirs["heldout"]["psnr"],
+                                                    abs=0.01)
+
+
+MIRRORED = textwrap.dedent("""
+    import json, sys
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    from gen.training import train_config, trainer
+    flags = json.loads(sys.argv[1])
+    out = {}
+    for strategy in ("default", "mirrored"):
+        config = train_config.TrainConfig(strategy=strategy, **flags)
+        result = trainer.train(config, f"{sys.argv[2]}/{strategy}",
+                               echo=lambda line: None)
+        out[strategy] = result.metrics["heldout"]
+    print(json.dumps(out))
+""")
+
+
+@pytest.mark.slow
+def test_mirrored_with_two_replicas_equals_one_replica(chairs_data_dir,
+                                                       tmp_path):
+    flags = {**TINY_RUN_FLAGS, "steps": 6, "checkpoint_every": 6,
+             "sample_every": 100, "data_dir": chairs_data_dir}
+    result = subprocess.run(
+        [sys.executable, "-c", MIRRORED, json.dumps(flags), str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout.strip().splitlines()[-1])
+    for name in ("psnr", "mask_iou", "mse"):
+        assert scores["mirrored"][name] == pytest.approx(
+            scores["default"][name], rel=1e-3), name
+    record = json.loads((tmp_path / "mirrored" / "config.json").read_text())
+    assert record["resolved"]["replicas"] == 2
+    _assert_same_weights(
+        _weights(tmp_path / "mirrored" / "generator.keras"),
+        _weights(tmp_path / "default" / "generator.keras"))
+
+
+@pytest.mark.parametrize("tf_config, message", [
+    (None, "reads the cluster from the TF_CONFIG environment variable, which "
+           "is not set"),
+    ("{cluster", "TF_CONFIG is not valid JSON"),
+    ('{"cluster": {"worker": ["127.0.0.1:2"]}}',
+     "TF_CONFIG does not say which task this process is"),
+    ('{"cluster": {"worker": ["127.0.0.1:2"]}, '
+     '"task": {"type": "worker", "index": 3}}',
+     "TF_CONFIG's task worker 3 is not in its cluster, which has 1 worker "
+     "task(s)"),
+])
+def test_tf_config_mistakes_exit_2(tmp_path, monkeypatch, tf_config, message):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    if tf_config is not None:
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+    result = run_script("train", f"--workdir={tmp_path / 'run'}",
+                        "--strategy=multi_worker", "--num_chairs=2",
+                        "--steps=2", timeout=300)
+    assert_user_error(result, message)
+    assert not (tmp_path / "run").exists()
