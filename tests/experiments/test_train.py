@@ -1,5 +1,7 @@
 """`python -m experiments.train` as a person runs it."""
 
+import json
+import re
 import signal
 import subprocess
 import sys
@@ -117,3 +119,23 @@ def test_a_moved_run_opens_and_resumes_from_another_directory(
         "data_dir": ["/on/another/machine/tensorflow_datasets",
                      chairs_data_dir],
         "steps": [12, 14]}
+
+
+def test_the_accelerator_command_runs_on_a_cpu_too(chairs_data_dir, tmp_path):
+    """`make accelerator`'s flagfile (the demo's settings, 8 minutes, "auto"
+    precision and XLA), for three tiny steps: the log gives the step time,
+    images/s and the held-out figures."""
+    result = run_script(
+        "train", "--flagfile=experiments/configs/accelerator.flags",
+        f"--workdir={tmp_path / 'run'}", f"--data_dir={chairs_data_dir}",
+        "--num_chairs=3", "--resolution=32", "--width=0.125", "--batch_size=8",
+        "--steps=3", "--log_every=1")
+    assert result.returncode == 0, result.stderr
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert "precision: " in log and "jit_compile: " in log
+    assert re.search(r"trained steps 1\.\.3: [0-9.]+ s/step, [0-9.]+ img/s",
+                     log), log
+    assert re.search(r"done at step 3 \(holdout=\w+\): held-out views psnr "
+                     r"[0-9.]+ dB, mask iou [0-9.]+", log), log
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert record["train"]["max_train_minutes"] == 8

@@ -1,6 +1,6 @@
-"""Held-out splits, batches and the resumable, deterministic training stream."""
+"""The data in memory, batches and the resumable, deterministic training
+stream."""
 
-import dataclasses
 
 import numpy as np
 import pytest
@@ -42,41 +42,6 @@ def test_rows_by_mask_or_indices(data):
     by_mask = data.rows(data.chair_ids == 2)
     assert len(by_mask) == 62 and by_mask.num_classes == 3
     assert by_mask.chair_names == data.chair_names
-
-
-def test_views_holdout_is_every_fifth_azimuth(data):
-    evaluation = splits.select(data, holdout="views", subset="eval")
-    train = splits.select(data, holdout="views", subset="train")
-    heldout = {0, 5, 10, 15, 20, 25, 30, 31, 36, 41, 46, 51, 56, 61}
-    for c in range(3):
-        assert set(evaluation.view_indices[evaluation.chair_ids == c]) == heldout
-        assert set(train.view_indices[train.chair_ids == c]) == set(range(62)) - heldout
-    assert set(evaluation.azimuths) == {0, 58, 116, 174, 232, 290, 348}
-    assert len(evaluation) == 3 * 14 and len(train) == 3 * 48
-    assert evaluation.num_classes == train.num_classes == 3
-    none_eval = splits.select(data, holdout="none", subset="eval")
-    np.testing.assert_array_equal(none_eval.view_indices, evaluation.view_indices)
-    assert splits.select(data, holdout="none", subset="train") is data
-
-
-def test_chairs_holdout_keeps_every_tenth_chair():
-    fake = dataclasses.replace(
-        chairs_data.render_chairs(1, resolution=32),
-        num_classes=25, chair_names=[str(i) for i in range(25)],
-    )
-    # 62 rows relabelled as chairs 0..24 (a few rows each).
-    fake = dataclasses.replace(fake, chair_ids=(np.arange(62) % 25).astype(np.int32))
-    evaluation = splits.select(fake, holdout="chairs", subset="eval")
-    train = splits.select(fake, holdout="chairs", subset="train")
-    assert set(evaluation.chair_ids) == {0, 10, 20}
-    assert set(train.chair_ids) == set(range(25)) - {0, 10, 20}
-    assert evaluation.num_classes == 25
-
-
-@pytest.mark.parametrize("holdout, subset", [("view", "train"), ("views", "test")])
-def test_select_rejects_unknown_choices(data, holdout, subset):
-    with pytest.raises(UserError, match="use one of"):
-        splits.select(data, holdout=holdout, subset=subset)
 
 
 def test_batches_hold_the_inputs_and_targets(data):

@@ -210,3 +210,43 @@ def test_heldout_views_by_azimuth_equal_numpy_groups(tiny_generator_and_data,
             f"| {first['mask_iou']:.3f} |") in text
     assert "heldout_by_azimuth" not in heldout_table.evaluate(
         model, data.rows(data.chair_ids == 0), "chairs")
+
+
+def test_target_views_table_scores_the_target_chairs(tiny_generator_and_data,
+                                                     views_table):
+    """With transfer: chair 0 (the one target chair of three) is scored on
+    its 14 held-out views; the baseline copies only its own training views,
+    so it equals the views protocol's baseline restricted to chair 0."""
+    model, data = tiny_generator_and_data
+    table = heldout_table.evaluate(model, data, "target_views")
+    assert table["holdout"] == "target_views"
+    assert list(table["subsets"]) == ["train_views", "target_train_views",
+                                      "heldout_views",
+                                      "nearest_view_baseline"]
+    subsets = table["subsets"]
+    assert (subsets["train_views"]["images"],
+            subsets["train_views"]["chairs"]) == (3 * 62 - 14, 3)
+    assert (subsets["target_train_views"]["images"],
+            subsets["target_train_views"]["chairs"]) == (48, 1)
+    heldout = data.rows((data.chair_ids == 0) & np.isin(
+        data.view_indices, [0, 5, 10, 15, 20, 25, 30, 31, 36, 41, 46, 51, 56,
+                            61]))
+    _, _, mse, psnr, iou = numpy_scores(model, heldout)
+    entry = subsets["heldout_views"]
+    assert (entry["images"], entry["chairs"]) == (14, 1)
+    assert entry["mse"] == pytest.approx(mse.mean(), rel=1e-5)
+    assert entry["mask_iou"] == pytest.approx(iou.mean(), rel=1e-6)
+    # The baseline: chair 0's part of the views protocol's baseline (the
+    # same copies), here as its own mean.
+    train = splits.select(data, holdout="views", subset="train")
+    views = splits.select(data, holdout="views", subset="eval")
+    own = heldout_table.nearest_view_entry(train.rows(train.chair_ids == 0),
+                                           views.rows(views.chair_ids == 0))
+    assert subsets["nearest_view_baseline"] == pytest.approx(own)
+    assert [g["azimuth"] for g in table["heldout_by_azimuth"][:7]] == [
+        0, 58, 116, 174, 232, 290, 348]
+    assert all(g["images"] == 1 for g in table["heldout_by_azimuth"])
+    text = heldout_table.markdown(table)
+    assert "| held-out views of the target chairs | 14 | 1 |" in text
+    assert "`holdout=target_views`, the target chairs (ids 0, 10, 20, ...) " \
+           "lose every 5th azimuth" in text
