@@ -163,7 +163,7 @@ class DeconvNet:
         self.model = model
         self.layer = layer
         self.steps = [deconv_steps.make_step(call.layer, shape,
-                                             call.layer is layer)
+                                             call.layer is layer, call.kwargs)
                       for call, shape in chain]
         self.input_shape = tuple(inputs[0].shape[1:])
         self.output_shape = tuple(model_graph.shape(

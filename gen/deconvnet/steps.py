@@ -1,13 +1,18 @@
 """The deconvnet's step for each kind of layer: how the layer runs forward
 and how the signal goes back down through it (Zeiler & Fergus, 2014).
 
-- max pooling -> switch unpooling: each value goes back to its window's
-  maximum, zeros elsewhere; where overlapping windows share a maximum, their
-  values add (`layers.SwitchUnpooling2D`);
+- max pooling (`keras.layers.MaxPooling2D`, or this project's
+  `layers.MaxPoolingWithSwitches2D`, whose pooled output the chain follows)
+  -> switch unpooling: each value goes back to its window's maximum, zeros
+  elsewhere; where overlapping windows share a maximum, their values add
+  (`layers.SwitchUnpooling2D`);
 - ReLU -> rectification: the signal is passed through a ReLU;
-- convolution -> filtering with the transposed filters of the same layer:
+- convolution (`keras.layers.Conv2D`, or a `layers.TiedConv2D` called
+  forwards) -> filtering with the transposed filters of the same layer:
   `tf.nn.conv2d_transpose` with the layer's own kernel variable, the exact
-  adjoint of the convolution (REFERENCE.md, section 3). Biases play no part.
+  adjoint of the convolution (REFERENCE.md, section 3) and exactly a
+  `TiedConv2D`'s own transposed direction without its bias. Biases play no
+  part.
 
 The steps for the layers Zeiler & Fergus did not have, each the transpose of
 the layer's linear part, as for a convolution:
@@ -34,7 +39,8 @@ from gen.errors import UserError
 
 SUPPORTED_LAYERS = (
     "InputLayer", "Conv2D (activation relu or linear, dilation 1, groups 1)",
-    "MaxPooling2D", "ReLU (plain: no max_value, slope or threshold)",
+    "TiedConv2D (called forwards; activation relu or linear)",
+    "MaxPooling2D", "MaxPoolingWithSwitches2D", "ReLU (plain: no max_value, slope or threshold)",
     "Activation (relu or linear)", "BatchNormalization (over channels)",
     "Flatten", "Dense (activation relu or linear)", "Dropout", "Rescaling")
 
@@ -162,6 +168,15 @@ class _MaxPool(Step):
                              self.layer.compute_dtype)
 
 
+class _SwitchPool(_MaxPool):
+    """`layers.MaxPoolingWithSwitches2D`: the chain follows its pooled
+    output; its switches are the pooled input, as for `_MaxPool`."""
+
+    def forward(self, x):
+        pooled, _ = self.layer(x)
+        return pooled, x
+
+
 class _BatchNorm(Step):
     def backward(self, signal, record):
         bn = self.layer
@@ -226,9 +241,20 @@ def _check_fused_activation(layer, is_target):
                            f"'{layer.activation.__name__}'")
 
 
-def make_step(layer, input_shape, is_target):
-    """The deconvnet step of `layer`, or a UserError saying why there is none."""
+def make_step(layer, input_shape, is_target, call_kwargs=None):
+    """The deconvnet step of `layer` (called with `call_kwargs` in the
+    model), or a UserError saying why there is none."""
     name = type(layer).__name__
+    if isinstance(layer, layers.TiedConv2D):
+        if (call_kwargs or {}).get("transpose"):
+            raise unsupported(
+                layer, "is called transposed (transpose=True) on the way to "
+                "the chosen layer; the deconvnet goes back through forward "
+                "convolutions only")
+        _check_fused_activation(layer, is_target)
+        return _Conv(layer, input_shape)
+    if isinstance(layer, layers.MaxPoolingWithSwitches2D):
+        return _SwitchPool(layer, input_shape)
     if isinstance(layer, keras.layers.Conv2D) and name == "Conv2D":
         _channels_last(layer)
         if tuple(layer.dilation_rate) != (1, 1) or layer.groups != 1:

@@ -145,7 +145,7 @@ class _Session:
     heldout: object
     num_classes: int
     jit: bool
-    started: float
+    started: float = None  # when training started (the time limit's origin)
     viewer: object = None
 
 
@@ -158,7 +158,6 @@ def train(config, workdir, echo=print):
     loss that stopped being finite (naming the step; the checkpoints written
     before it are kept).
     """
-    started = time.perf_counter()
     # 1. The settings and the folder: new, empty, or this very run. Every
     #    worker checks before any writes.
     workdir = os.path.abspath(os.path.expanduser(workdir))
@@ -199,7 +198,7 @@ def train(config, workdir, echo=print):
     init = resume.record.get("init") if resume else None
     if saver.latest:
         saver.checkpoint.restore(saver.latest).assert_existing_objects_matched()
-    elif resume is None and config.init_from is not None:
+    elif config.init_from is not None:  # a new run (or one never saved)
         init = warm_start.init_from(model, config.init_from)
         log(f"init_from {init['from']}: loaded {len(init['loaded'])} layers "
             f"({', '.join(init['loaded'])}); fresh: "
@@ -239,7 +238,7 @@ def train(config, workdir, echo=print):
         writers=writers,
         samples_dir=os.path.join(workdir, run_folder.SAMPLES_DIR),
         train_data=train_data, heldout=heldout, num_classes=data.num_classes,
-        jit=jit, started=started)
+        jit=jit)
     if chief:
         session.viewer = chairs_generator.build_generator(
             generator_config(config, data.num_classes), dtype="float32",
@@ -311,6 +310,8 @@ def _fit(session, step, end, frozen):
 
     dataset = distributed.worker_batches(strategy, make_dataset,
                                          config.batch_size)
+    if session.started is None:
+        session.started = time.perf_counter()
     guard = callbacks.NanGuard(step)
     several = distributed.worker_count(strategy) > 1
     limit = callbacks.TimeLimit(

@@ -266,7 +266,9 @@ def test_unsupported_layers_are_named_with_what_is_supported():
         "Layer 'avg' (AveragePooling2D) has no deconvnet step. The deconvnet "
         "supports one chain of these layers from the input to the chosen "
         "layer: InputLayer; Conv2D (activation relu or linear, dilation 1, "
-        "groups 1); MaxPooling2D; ReLU (plain: no max_value, slope or "
+        "groups 1); TiedConv2D (called forwards; activation relu or linear); "
+        "MaxPooling2D; MaxPoolingWithSwitches2D; ReLU (plain: no max_value, "
+        "slope or "
         "threshold); Activation (relu or linear); BatchNormalization (over "
         "channels); Flatten; Dense (activation relu or linear); Dropout; "
         "Rescaling.")
@@ -365,3 +367,39 @@ def test_rescaling_dropout_activations_and_a_relu_dense_on_maps():
                                expected, rtol=1e-4, atol=1e-4)
     assert deconv.receptive_field().size == (3, 3)
     assert tf.reduce_all(tf.math.is_finite(deconv.project(images)))
+
+
+def test_this_library_s_tied_convolutions_and_switch_pooling():
+    """A weight-tied autoencoder of `layers` (TiedConv2D encoder with
+    MaxPoolingWithSwitches2D, a decoder after the chosen layer): the chain
+    from the input to the chosen layer is projected as a Conv2D /
+    MaxPooling2D chain is, by the numpy deconvnet; the decoder is ignored."""
+    from gen.models import tied_autoencoder
+
+    model = tied_autoencoder.build_autoencoder(16, (4, 6), 3, "switch")
+    rng = np.random.default_rng(7)
+    for w in model.weights:
+        w.assign(rng.normal(scale=0.5, size=w.shape).astype("float32"))
+    conv1, conv2 = model.get_layer("conv1"), model.get_layer("conv2")
+    steps = [("conv", conv1.kernel.numpy(), conv1.bias.numpy(), (1, 1),
+              "same", "relu"),
+             ("pool", (2, 2), (2, 2), "valid"),
+             ("conv", conv2.kernel.numpy(), conv2.bias.numpy(), (1, 1),
+              "same", "relu")]
+    images = rng.uniform(size=(2, 16, 16, 3)).astype("float32")
+    for top, name in ((1, "pool1"), (2, "conv2")):
+        deconv = network.DeconvNet(model, name)
+        ref_acts, records = ref.forward(steps[:top + 1], images)
+        np.testing.assert_allclose(deconv.activations(images), ref_acts,
+                                   rtol=1e-4, atol=1e-4)
+        keep = _reference_mask(ref_acts, 1, None)
+        expected = ref.deconvnet(steps[:top + 1], records, ref_acts * keep)
+        assert np.abs(expected).max() > 0.1
+        np.testing.assert_allclose(
+            deconv.project(images, feature_index=1), expected, rtol=1e-4,
+            atol=1e-4 * np.abs(expected).max())
+    assert deconv.receptive_field().size == (8, 8)
+    # The decoder's transposed call is not on the way to any encoder layer;
+    # choosing a layer above it is refused, naming it.
+    assert _error(model, "unpool1").startswith(
+        "Layer 'unpool1' (SwitchUnpooling2D) takes 2 inputs")
