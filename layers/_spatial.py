@@ -1,18 +1,18 @@
 """Spatial rearrangements shared by the unpooling layers (NHWC tensors).
 
-All of them are reshapes, transposes, pads and slices: they compile under XLA
-and work with an unknown batch (and, outside XLA, unknown spatial) size.
+All of them are `keras.ops` reshapes, transposes, pads and slices: they run
+on every supported backend, compile under XLA (TensorFlow's
+``jit_compile=True``, ``jax.jit``) and work with an unknown batch size (and,
+on TensorFlow outside XLA, unknown spatial sizes).
 """
 
-import tensorflow as tf
+from keras import ops
 
 
 def dims(x):
-    """``(batch, height, width, channels)``: static ints where known, else tensors."""
-    static = x.shape
-    dynamic = tf.shape(x)
-    return tuple(static[i] if static[i] is not None else dynamic[i]
-                 for i in range(4))
+    """``(batch, height, width, channels)``: static ints where known, else
+    scalar tensors (TensorFlow graphs only)."""
+    return tuple(ops.shape(x))
 
 
 def interleave_phases(phases, size):
@@ -24,13 +24,13 @@ def interleave_phases(phases, size):
     sy, sx = size
     if len(phases) == 1:
         return phases[0]
-    b, h, w, c = dims(phases[0])
     if sy == sx:
         # depth_to_space reads depth as (ry, rx, c), the order of `phases`.
-        return tf.nn.depth_to_space(tf.concat(phases, axis=-1), sy)
-    stacked = tf.reshape(tf.stack(phases, axis=3), [b, h, w, sy, sx, c])
-    stacked = tf.transpose(stacked, [0, 1, 3, 2, 4, 5])
-    return tf.reshape(stacked, [b, h * sy, w * sx, c])
+        return ops.depth_to_space(ops.concatenate(phases, axis=-1), sy)
+    _, h, w, c = dims(phases[0])
+    stacked = ops.reshape(ops.stack(phases, axis=3), (-1, h, w, sy, sx, c))
+    stacked = ops.transpose(stacked, (0, 1, 3, 2, 4, 5))
+    return ops.reshape(stacked, (-1, h * sy, w * sx, c))
 
 
 def place_in_cells(x, size, corner):
@@ -39,12 +39,12 @@ def place_in_cells(x, size, corner):
     The value at (i, j) goes to ``(i*sy + dy, j*sx + dx)``; zeros elsewhere.
     """
     sy, sx = size
-    dy, dx = corner
-    b, h, w, c = dims(x)
-    cells = tf.pad(x[:, :, None, :, None, :],
-                   [[0, 0], [0, 0], [dy, sy - 1 - dy], [0, 0],
-                    [dx, sx - 1 - dx], [0, 0]])
-    return tf.reshape(cells, [b, h * sy, w * sx, c])
+    if (sy, sx) == (1, 1):
+        return x
+    zeros = ops.zeros_like(x)
+    return interleave_phases(
+        [x if (ry, rx) == tuple(corner) else zeros
+         for ry in range(sy) for rx in range(sx)], size)
 
 
 def pad_or_crop(x, rows, cols, constant_values=0):
@@ -55,7 +55,7 @@ def pad_or_crop(x, rows, cols, constant_values=0):
     pads = [[0, 0], [max(rows[0], 0), max(rows[1], 0)],
             [max(cols[0], 0), max(cols[1], 0)], [0, 0]]
     if any(p for pair in pads for p in pair):
-        x = tf.pad(x, pads, constant_values=constant_values)
+        x = ops.pad(x, pads, constant_values=constant_values)
     crop_top, crop_bottom = max(-rows[0], 0), max(-rows[1], 0)
     crop_left, crop_right = max(-cols[0], 0), max(-cols[1], 0)
     if crop_top or crop_bottom or crop_left or crop_right:

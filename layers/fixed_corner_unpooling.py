@@ -2,6 +2,7 @@
 
 import keras
 
+from layers import _backend
 from layers import _checks
 from layers import _spatial
 from layers import arithmetic
@@ -15,6 +16,7 @@ class CellUnpooling2D(keras.layers.Layer):
     """
 
     def __init__(self, size=2, data_format=None, **kwargs):
+        _backend.check_supported(type(self).__name__)
         super().__init__(**kwargs)
         self.size = _checks.positive_pair(size, "size")
         self.data_format = _checks.channels_last(data_format, type(self).__name__)

@@ -1,7 +1,7 @@
 """Random-position unpooling: each value lands at a random place in its cell."""
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from layers import _spatial
 from layers.fixed_corner_unpooling import CellUnpooling2D
@@ -55,16 +55,18 @@ class RandomUnpooling2D(CellUnpooling2D):
         if not training:
             return _spatial.place_in_cells(inputs, self.size, (0, 0))
         sy, sx = self.size
-        b, h, w, c = _spatial.dims(inputs)
+        _, h, w, c = _spatial.dims(inputs)
         position = keras.random.randint(
-            tf.shape(inputs), 0, sy * sx, dtype="int32",
+            ops.shape(inputs), 0, sy * sx, dtype="int32",
             seed=self.seed_generator)
         # One-hot over the cell's positions, laid out (B, H, W, C, sy, sx),
         # then moved next to the spatial axes and folded into them.
-        onehot = tf.one_hot(position, sy * sx, dtype=inputs.dtype)
-        cells = tf.reshape(onehot * inputs[..., None], [b, h, w, c, sy, sx])
-        cells = tf.transpose(cells, [0, 1, 4, 2, 5, 3])
-        return tf.reshape(cells, [b, h * sy, w * sx, c])
+        dtype = keras.backend.standardize_dtype(inputs.dtype)
+        onehot = ops.one_hot(position, sy * sx, dtype=dtype)
+        cells = ops.reshape(onehot * ops.expand_dims(inputs, -1),
+                            (-1, h, w, c, sy, sx))
+        cells = ops.transpose(cells, (0, 1, 4, 2, 5, 3))
+        return ops.reshape(cells, (-1, h * sy, w * sx, c))
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}

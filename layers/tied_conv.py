@@ -2,8 +2,9 @@
 Conv2DTranspose."""
 
 import keras
-import tensorflow as tf
+from keras import ops
 
+from layers import _backend
 from layers import _checks
 from layers import _spatial
 from layers import _weight_settings
@@ -13,6 +14,12 @@ from layers import arithmetic
 @keras.saving.register_keras_serializable(package="layers")
 class TiedConv2D(keras.layers.Layer):
     """A Conv2D whose transposed call reuses its kernel (weight tying).
+
+    **Its `padding` defaults to ``"same"``, unlike `keras.layers.Conv2D`
+    (``"valid"``):** ``TiedConv2D(f, k)`` keeps the spatial size (divided by
+    the stride) where ``Conv2D(f, k)`` shrinks it by ``k - 1``. Pass
+    ``padding="valid"`` for Conv2D's behaviour. (Saved models rely on the
+    default, so it stays.)
 
     ``layer(x)`` is an ordinary `keras.layers.Conv2D`. ``layer(h,
     transpose=True)`` is the transposed convolution (the "deconvolution" of a
@@ -29,15 +36,24 @@ class TiedConv2D(keras.layers.Layer):
     ``model.save("m.keras")`` and ``keras.models.load_model``.
 
     The layer records the spatial size of its forward input when it is
-    built; the transposed call restores it. If that size was unknown (None),
-    the transposed call returns Keras' default size for `padding`
-    (``"same"``: ``h * s``; ``"valid"``: ``(h - 1) * s + k``).
+    built; the transposed call restores it. If that size was unknown (None
+    height or width), the transposed call returns Keras' default size for `padding`
+    (``"same"``: ``h * s``; ``"valid"``: ``(h - 1) * s + max(k, s)``).
+
+    Weights: ``kernel`` ``(kh, kw, in_channels, filters)`` and, with
+    `use_bias`, ``bias`` ``(filters,)``, created by the forward call; the
+    transposed call's ``transpose_bias`` ``(in_channels,)`` is created by the
+    first transposed call, so a layer used only forwards (an encoder) has no
+    bias without a gradient.
+
+    Runs on the TensorFlow, JAX and PyTorch backends of Keras.
 
     Args:
         filters: int, output channels of the forward convolution.
         kernel_size: int or pair.
         strides: int or pair.
-        padding: ``"valid"`` or ``"same"``.
+        padding: ``"same"`` (the default, unlike `keras.layers.Conv2D`) or
+            ``"valid"``.
         use_bias: whether each direction adds its bias (forward:
             ``(filters,)``; transposed: ``(in_channels,)``).
         activation: activation of the forward call.
@@ -56,6 +72,11 @@ class TiedConv2D(keras.layers.Layer):
             ``(batch, out_height, out_width, filters)``.
         transpose: bool, which direction to run.
 
+    Output shape:
+        forward: ``(batch, out_height, out_width, filters)`` as
+        `keras.layers.Conv2D` with the same arguments; transposed: the
+        forward input's ``(batch, height, width, in_channels)``.
+
     Example:
 
     >>> conv = layers.TiedConv2D(32, 3, strides=2, activation="relu")
@@ -71,6 +92,7 @@ class TiedConv2D(keras.layers.Layer):
                  kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, data_format=None, **kwargs):
+        _backend.check_supported(type(self).__name__)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(filters, bool) or not isinstance(filters, int) or (
                 filters < 1):
@@ -91,6 +113,7 @@ class TiedConv2D(keras.layers.Layer):
             bias_constraint=bias_constraint)
         self.data_format = _checks.channels_last(data_format, type(self).__name__)
         self.forward_input_hw = None
+        self.transpose_bias = None
 
     def __call__(self, inputs, *args, transpose=False, **kwargs):
         if transpose and not self.built:
@@ -99,6 +122,8 @@ class TiedConv2D(keras.layers.Layer):
                 "transpose=True before its forward call. Call it on its "
                 "forward input first (that creates the kernel and records the "
                 "size to restore), then on the maps to transpose.")
+        if transpose and self.use_bias and self.transpose_bias is None:
+            self._add_transpose_bias()
         return super().__call__(inputs, *args, transpose=transpose, **kwargs)
 
     def build(self, input_shape):
@@ -110,19 +135,39 @@ class TiedConv2D(keras.layers.Layer):
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint)
-        self.bias = self.transpose_bias = None
+        self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
                 name="bias", shape=(self.filters,),
                 initializer=self.bias_initializer,
                 regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint)
+        self.built = True
+
+    def _add_transpose_bias(self):
+        # Created after `build`, on the first transposed call (in a
+        # functional model: while the model is being built), so it comes
+        # third, as in files saved when every TiedConv2D had one.
+        locked = self._tracker.locked
+        self._tracker.unlock()
+        try:
             self.transpose_bias = self.add_weight(
-                name="transpose_bias", shape=(channels,),
+                name="transpose_bias", shape=(self.in_channels,),
                 initializer=self.bias_initializer,
                 regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint)
-        self.built = True
+        finally:
+            if locked:
+                self._tracker.lock()
+
+    def load_own_variables(self, store):
+        # Files written before the transpose bias was created lazily hold
+        # one for every TiedConv2D with use_bias, including encoder-only
+        # ones: create it so that those files load as they were saved.
+        if (self.use_bias and self.transpose_bias is None
+                and len(store.keys()) == len(self.weights) + 1):
+            self._add_transpose_bias()
+        super().load_own_variables(store)
 
     def call(self, inputs, transpose=False):
         if transpose:
@@ -130,32 +175,42 @@ class TiedConv2D(keras.layers.Layer):
             outputs = self._conv_transpose(inputs)
             bias, activation = self.transpose_bias, self.transpose_activation
         else:
-            outputs = tf.nn.conv2d(inputs, self.kernel, self.strides,
-                                   self.padding.upper())
+            outputs = ops.conv(inputs, self.kernel, self.strides, self.padding)
             bias, activation = self.bias, self.activation
         if bias is not None:
-            outputs = tf.nn.bias_add(outputs, bias)
+            outputs = ops.add(outputs, bias)
         return activation(outputs) if activation else outputs
 
     def _conv_transpose(self, inputs):
-        b, h, w, _ = _spatial.dims(inputs)
-        out_h, out_w = self._transpose_hw(h, w)
-        # conv2d_transpose is defined as the gradient of conv2d with the same
-        # strides and padding that maps `output_shape` onto `inputs`, so the
-        # unchanged kernel gives the exact adjoint (REFERENCE.md, sec. 3).
-        return tf.nn.conv2d_transpose(
-            inputs, self.kernel, tf.stack([b, out_h, out_w, self.in_channels]),
-            self.strides, self.padding.upper())
+        # keras.ops.conv_transpose takes a kernel laid out (kh, kw, out, in):
+        # the Conv2D kernel unchanged gives the adjoint (REFERENCE.md, sec.
+        # 3). Where the forward input's size is known, the exact adjoint is
+        # the full ("valid") transposed output, cropped by the forward
+        # convolution's padding; that avoids each backend's own reading of
+        # "same" plus output_padding.
+        if None in self.forward_input_hw:
+            return ops.conv_transpose(inputs, self.kernel, self.strides,
+                                      self.padding)
+        output_padding, crops = [], []
+        for size, k, s in zip(self.forward_input_hw, self.kernel_size,
+                              self.strides):
+            pooled = arithmetic.conv_output_size(size, k, s, self.padding)
+            before = 0
+            if self.padding == "same":
+                before = arithmetic.same_padding(size, k, s)[0]
+            full = (pooled - 1) * s + k
+            extra = max(before + size - full, 0)
+            output_padding.append(extra)
+            crops.append((-before, before + size - full - extra))
+        outputs = ops.conv_transpose(inputs, self.kernel, self.strides,
+                                     "valid", output_padding=output_padding)
+        return _spatial.pad_or_crop(outputs, crops[0], crops[1])
 
     def _transpose_hw(self, h, w):
-        sizes = []
-        for axis, size in enumerate((h, w)):
-            recorded = self.forward_input_hw[axis]
-            if recorded is not None:
-                sizes.append(recorded)
-            else:
-                sizes.append(self._default_transpose_size(size, axis))
-        return tuple(sizes)
+        if None not in self.forward_input_hw:
+            return tuple(self.forward_input_hw)
+        return tuple(self._default_transpose_size(size, axis)
+                     for axis, size in enumerate((h, w)))
 
     def _default_transpose_size(self, size, axis):
         # Keras' Conv2DTranspose default (arithmetic.transposed_conv_output_size

@@ -21,22 +21,32 @@ formulations follow:
   kernel and padding ``(k - 1 - c - d, k - s - (k - 1 - c - d))``, the way the
   authors' Caffe files run it. It needs both paddings to be non-negative.
 
-``"auto"`` picks by width and compute dtype, from measurements on a 2-core
-AVX-512/AMX CPU (the chairs generator's stages and its whole training step):
-``"phases"`` for wide outputs (`filters` >= 16 in float32, >= 64 in
-bfloat16/float16) and ``"subpixel"`` for narrow ones, where one wide
-convolution beats ``s^2`` thin ones (5-6x faster than the explicit pair for
-3 or 1 output channels). ``"transpose"`` matches ``"phases"`` (or beats it
-by up to 10%) on forward + backward of a single float32 layer, but its
-forward pass is twice as slow, so a float32 training step of the generator
-is 10% slower with it, and TensorFlow's CPU transposed convolution is 30x
-slower than the explicit pair in bfloat16; it is never chosen automatically.
-`experiments.bench_layers` measures all three against the explicit pair.
+``"auto"`` picks by backend, width and compute dtype, from measurements on
+a 2-core AVX-512/AMX CPU (the chairs generator's stages, batch 64, forward +
+backward, against the explicit pair): ``"phases"`` for wide outputs and
+``"subpixel"`` for narrow ones, where one wide convolution beats ``s^2``
+thin ones (`AUTO_RULES`):
+
+* TensorFlow: ``"phases"`` from 16 filters in float32 (64 in
+  bfloat16/float16). ``"transpose"`` matches ``"phases"`` (or beats it by
+  up to 10%) on forward + backward of a single float32 layer, but its
+  forward pass is twice as slow, so a float32 training step of the
+  generator is 10% slower with it, and TensorFlow's CPU transposed
+  convolution is 30x slower than the explicit pair in bfloat16.
+* JAX: the same widths: 6.2x, 3.6x and 3.3x faster than the explicit pair
+  on 8x8x256->256, 16x16x256->92 and 32x32x92->3. XLA's CPU transposed
+  convolution is 35x slower than ``"phases"`` there.
+* PyTorch: ``"phases"`` from 128 filters: 2.9x, 3.1x (``"subpixel"``) and
+  7.9x (``"subpixel"``) on the same stages; ``"transpose"`` is no faster.
+
+``"transpose"`` is never chosen automatically. `experiments.bench_layers`
+measures all three against the explicit pair.
 """
 
 import keras
-import tensorflow as tf
+from keras import ops
 
+from layers import _backend
 from layers import _checks
 from layers import _spatial
 from layers import _weight_settings
@@ -44,15 +54,21 @@ from layers import arithmetic
 
 IMPLEMENTATIONS = ("auto", "phases", "subpixel", "transpose")
 
-# Width from which "auto" runs one convolution per phase (see the module
-# docstring); narrower layers run one sub-pixel convolution.
-PHASES_MIN_FILTERS = {"float32": 16, "float64": 16}
-PHASES_MIN_FILTERS_LOW_PRECISION = 64
+# Width from which "auto" runs one convolution per phase, per backend, in
+# float32 and in low precision (see the module docstring); narrower layers
+# run one sub-pixel convolution.
+AUTO_RULES = {
+    "tensorflow": {"float32": 16, "float64": 16, "low_precision": 64},
+    "jax": {"float32": 16, "float64": 16, "low_precision": 64},
+    "torch": {"float32": 128, "float64": 128, "low_precision": 128},
+}
 
 
-def auto_implementation(filters, dtype):
-    """The formulation "auto" runs for `filters` outputs in `dtype`."""
-    threshold = PHASES_MIN_FILTERS.get(dtype, PHASES_MIN_FILTERS_LOW_PRECISION)
+def auto_implementation(filters, dtype, backend=None):
+    """The formulation "auto" runs for `filters` outputs in `dtype` on
+    `backend` (None: the running one)."""
+    rules = AUTO_RULES[backend or _backend.name()]
+    threshold = rules.get(dtype, rules["low_precision"])
     return "phases" if filters >= threshold else "subpixel"
 
 
@@ -102,7 +118,9 @@ class UnpoolConv2D(keras.layers.Layer):
             regularizers.
         kernel_constraint, bias_constraint: constraints.
         implementation: ``"auto"``, ``"phases"``, ``"subpixel"`` or
-            ``"transpose"``; all compute the same function.
+            ``"transpose"``; all compute the same function, on every
+            backend. ``"auto"`` picks the fastest measured for the backend,
+            width and dtype (see the module docstring).
         data_format: only ``"channels_last"``.
         **kwargs: base `keras.layers.Layer` arguments.
 
@@ -126,8 +144,9 @@ class UnpoolConv2D(keras.layers.Layer):
                  activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, implementation="auto",
                  data_format=None, **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         name = type(self).__name__
+        _backend.check_supported(name)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(filters, bool) or not isinstance(filters, int) or (
                 filters < 1):
             raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
@@ -189,7 +208,7 @@ class UnpoolConv2D(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs):
-        kernel = tf.convert_to_tensor(self.kernel)
+        kernel = ops.convert_to_tensor(self.kernel)
         method = self.resolved_implementation
         if method == "phases":
             outputs = self._phases(inputs, kernel)
@@ -198,20 +217,22 @@ class UnpoolConv2D(keras.layers.Layer):
         else:
             outputs = self._transpose(inputs, kernel)
         if self.use_bias:
-            outputs = tf.nn.bias_add(outputs, self.bias)
+            outputs = ops.add(outputs, self.bias)
         return self.activation(outputs) if self.activation else outputs
 
     def _phases(self, x, kernel):
-        b, h, w, _ = _spatial.dims(x)
         outputs = []
         for t0y, ny, oy in self._taps[0]:
             for t0x, nx, ox in self._taps[1]:
                 if ny == 0 or nx == 0:
-                    outputs.append(tf.zeros([b, h, w, self.filters], x.dtype))
+                    # No tap reaches this phase: zeros (B, H, W, filters).
+                    outputs.append(ops.zeros_like(x[..., :1]) * ops.zeros(
+                        (self.filters,),
+                        keras.backend.standardize_dtype(x.dtype)))
                     continue
                 sub = kernel[t0y::self.size[0], t0x::self.size[1]]
                 outputs.append(_stride1_conv(x, sub, (-oy, oy + ny - 1),
-                                           (-ox, ox + nx - 1)))
+                                             (-ox, ox + nx - 1)))
         return _spatial.interleave_phases(outputs, self.size)
 
     def _subpixel(self, x, kernel):
@@ -227,28 +248,29 @@ class UnpoolConv2D(keras.layers.Layer):
                 block = kernel[t0y::self.size[0], t0x::self.size[1]]
                 # Place the sub-kernel where its input offsets fall inside
                 # the shared window [lo, hi]; a tapless phase is all zeros.
-                block = tf.pad(block, [
+                block = ops.pad(block, [
                     [oy - lo_y, hi_y - (oy + ny - 1)] if ny else [hi_y - lo_y + 1, 0],
                     [ox - lo_x, hi_x - (ox + nx - 1)] if nx else [hi_x - lo_x + 1, 0],
                     [0, 0], [0, 0]])
                 blocks.append(block)
-        combined = tf.concat(blocks, axis=-1)
+        combined = ops.concatenate(blocks, axis=-1)
         y = _stride1_conv(x, combined, (-lo_y, hi_y), (-lo_x, hi_x))
         if self.size[0] == self.size[1]:
-            return tf.nn.depth_to_space(y, self.size[0])
+            return ops.depth_to_space(y, self.size[0])
         return _spatial.interleave_phases(
-            tf.split(y, self.size[0] * self.size[1], axis=-1), self.size)
+            ops.split(y, self.size[0] * self.size[1], axis=-1), self.size)
 
     def _transpose(self, x, kernel):
-        b, h, w, _ = _spatial.dims(x)
-        filters = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
+        # The stride-s transposed convolution of the flipped kernel, laid
+        # out (kh, kw, filters, in) as keras.ops.conv_transpose takes it:
+        # its full ("valid") output cropped by the padding.
+        filters = ops.transpose(ops.flip(kernel, axis=(0, 1)), (0, 1, 3, 2))
+        y = ops.conv_transpose(x, filters, strides=self.size, padding="valid",
+                               output_padding=0)
         pads = [transpose_padding(k, s, d) for k, s, d in
                 zip(self.kernel_size, self.size, self.corner)]
-        return tf.nn.conv2d_transpose(
-            x, filters, tf.stack([b, h * self.size[0], w * self.size[1],
-                                  self.filters]),
-            strides=self.size, padding=[[0, 0], list(pads[0]), list(pads[1]),
-                                        [0, 0]])
+        return _spatial.pad_or_crop(y, (-pads[0][0], -pads[0][1]),
+                                    (-pads[1][0], -pads[1][1]))
 
     def compute_output_shape(self, input_shape):
         b, h, w, _ = _checks.rank4(input_shape, type(self).__name__)
@@ -274,13 +296,13 @@ class UnpoolConv2D(keras.layers.Layer):
 def _stride1_conv(x, kernel, rows, cols):
     """Stride-1 convolution of `x` padded by `rows`/`cols` (negative: cropped).
 
-    Padding that matches TensorFlow's "same" rule goes to the convolution as
-    "SAME"; anything else is an explicit pad or crop followed by "VALID".
-    Both are much faster on oneDNN than conv2d's explicit-padding mode.
+    Padding that matches the "same" rule goes to the convolution as
+    ``"same"``; anything else is an explicit pad or crop followed by
+    ``"valid"``. Both are much faster on oneDNN than explicit-padding modes.
     """
     kh, kw = kernel.shape[0], kernel.shape[1]
     if (tuple(rows) == ((kh - 1) // 2, kh // 2)
             and tuple(cols) == ((kw - 1) // 2, kw // 2)):
-        return tf.nn.conv2d(x, kernel, strides=1, padding="SAME")
+        return ops.conv(x, kernel, strides=1, padding="same")
     x = _spatial.pad_or_crop(x, rows, cols)
-    return tf.nn.conv2d(x, kernel, strides=1, padding="VALID")
+    return ops.conv(x, kernel, strides=1, padding="valid")

@@ -83,3 +83,98 @@ def switch_unpool(updates, where, in_hw):
                     y, x = where[n, i, j, ch]
                     out[n, y, x, ch] += updates[n, i, j, ch]
     return out
+
+
+def conv2d_gradients(x, w, probe, strides=(1, 1), padding="same"):
+    """Gradients of ``sum(conv2d(x, w) * probe)`` for `x` and `w`, from the
+    definition (each output position's patch, one at a time)."""
+    b, h, wd, _ = x.shape
+    kh, kw, _, _ = w.shape
+    sy, sx = strides
+    if padding == "same":
+        (pt, pb), (pl, pr) = same_pads(h, kh, sy), same_pads(wd, kw, sx)
+    else:
+        pt = pb = pl = pr = 0
+    xp = np.pad(np.asarray(x, np.float64), [(0, 0), (pt, pb), (pl, pr), (0, 0)])
+    dxp = np.zeros_like(xp)
+    dw = np.zeros(w.shape, np.float64)
+    _, oh, ow, _ = probe.shape
+    for i in range(oh):
+        for j in range(ow):
+            rows, cols = slice(i * sy, i * sy + kh), slice(j * sx, j * sx + kw)
+            g = probe[:, i, j, :]
+            dw += np.einsum("bhwc,bf->hwcf", xp[:, rows, cols, :], g)
+            dxp[:, rows, cols, :] += np.einsum("hwcf,bf->bhwc", w, g)
+    return dxp[:, pt:pt + h, pl:pl + wd, :], dw
+
+
+def switch_unpool_gradient(probe, where):
+    """Gradient of ``sum(switch_unpool(updates, where) * probe)`` for the
+    updates: each window reads the probe at its maximum."""
+    b, oh, ow, c = where.shape[:4]
+    out = np.zeros((b, oh, ow, c), np.float64)
+    for n in range(b):
+        for i in range(oh):
+            for j in range(ow):
+                for ch in range(c):
+                    y, x = where[n, i, j, ch]
+                    out[n, i, j, ch] = probe[n, y, x, ch]
+    return out
+
+
+# --- Keras' own numpy oracle of Conv2DTranspose ----------------------------
+# Ported (channels-last, numpy only) from keras-team/keras,
+# keras/src/layers/convolutional/conv_transpose_test.py (`np_conv2d_transpose`)
+# and the two helpers it calls from keras/src/backend/common/backend_utils.py
+# (`compute_conv_transpose_output_shape`, the Keras-to-JAX padding).
+
+
+def _keras_conv_transpose_length(length, kernel, stride, padding,
+                                 output_padding):
+    if output_padding is None:
+        if padding == "valid":
+            return length * stride + max(kernel - stride, 0)
+        return length * stride
+    pad = kernel // 2 if padding == "same" else 0
+    return (length - 1) * stride + kernel - 2 * pad + output_padding
+
+
+def _keras_to_jax_left_padding(kernel, stride, padding, output_padding):
+    if padding == "valid":
+        return kernel - 1
+    if output_padding is None:
+        pad_len = stride + kernel - 2
+    else:
+        pad_len = kernel + kernel % 2 - 2 + output_padding
+    return min(pad_len // 2 + pad_len % 2, kernel - 1)
+
+
+def keras_np_conv2d_transpose(x, kernel_weights, bias_weights, strides,
+                              padding, output_padding):
+    """Keras' `np_conv2d_transpose` (dilation 1): kernel (kh, kw, out, in)."""
+    h_stride, w_stride = (strides, strides) if isinstance(strides, int) else strides
+    if output_padding is None or isinstance(output_padding, int):
+        output_padding = (output_padding, output_padding)
+    h_kernel, w_kernel, ch_out, _ = kernel_weights.shape
+    n_batch, h_x, w_x, _ = x.shape
+    h_out = _keras_conv_transpose_length(h_x, h_kernel, h_stride, padding,
+                                         output_padding[0])
+    w_out = _keras_conv_transpose_length(w_x, w_kernel, w_stride, padding,
+                                         output_padding[1])
+    h_pad_side1 = h_kernel - 1 - _keras_to_jax_left_padding(
+        h_kernel, h_stride, padding, output_padding[0])
+    w_pad_side1 = w_kernel - 1 - _keras_to_jax_left_padding(
+        w_kernel, w_stride, padding, output_padding[1])
+    output = np.zeros([n_batch, h_out + h_kernel, w_out + w_kernel, ch_out])
+    for nb in range(n_batch):
+        for h_x_idx in range(h_x):
+            h_out_idx = h_x_idx * h_stride
+            for w_x_idx in range(w_x):
+                w_out_idx = w_x_idx * w_stride
+                output[nb, h_out_idx:h_out_idx + h_kernel,
+                       w_out_idx:w_out_idx + w_kernel, :] += np.sum(
+                    kernel_weights[:, :, :, :] * x[nb, h_x_idx, w_x_idx, :],
+                    axis=-1)
+    output = output + bias_weights
+    return output[:, h_pad_side1:h_out + h_pad_side1,
+                  w_pad_side1:w_out + w_pad_side1]

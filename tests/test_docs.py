@@ -16,14 +16,20 @@ print, or after a blank line) are ordinary comments.
 Each block runs in a fresh namespace, with a new empty temporary folder as
 the working directory; it is cut into segments that end after each output
 comment block, and the segments run in order with their standard output
-captured and compared with the comment lines.
+captured and compared with the comment lines. A block whose first line is
+``# KERAS_BACKEND=<name> ...`` (how a reader runs it on another Keras
+backend) runs the same way in a Python process with that backend.
 """
 
 import ast
 import contextlib
 import io
+import json
+import os
 import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -35,6 +41,7 @@ README_LIMIT = 10_000
 
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.M | re.S)
 _FENCE = re.compile(r"^```.*?^```", re.M | re.S)
+_BACKEND = re.compile(r"^# KERAS_BACKEND=(\w+)")
 _LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
 
@@ -155,20 +162,56 @@ def test_the_output_convention():
     assert segments("print(1)  # 1\n")[-1][1] == []  # not an output comment
 
 
+# Runs the segments of one example in another process: each segment's
+# output, as a JSON list, on stdout.
+_RUN_SEGMENTS = """
+import ast, contextlib, io, json, sys
+sources = json.loads(sys.stdin.read())
+namespace, outputs = {"__name__": "__main__"}, []
+for source in sources:
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        exec(compile(source, sys.argv[1], "exec"), namespace)
+    outputs.append(captured.getvalue())
+print(json.dumps(outputs))
+"""
+
+
+def _run_elsewhere(name, parts, backend, cwd):
+    sources = [ast.unparse(ast.Module(body=statements, type_ignores=[]))
+               for statements, _ in parts]
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_SEGMENTS, name], input=json.dumps(sources),
+        cwd=cwd, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "KERAS_BACKEND": backend,
+             "PYTHONPATH": os.pathsep.join(
+                 [str(ROOT), os.environ.get("PYTHONPATH", "")])})
+    assert result.returncode == 0, f"{name} failed:\n{result.stderr[-4000:]}"
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.parametrize(
     "path, index, source", BLOCKS,
     ids=[f"{path.name}-{index}" for path, index, _ in BLOCKS])
 def test_example(path, index, source, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples that write files write here
     name = f"{path.relative_to(ROOT)} block {index}"
+    parts = segments(source)
+    backend = _BACKEND.match(source)
+    if backend:
+        outputs = _run_elsewhere(name, parts, backend.group(1), tmp_path)
     namespace = {"__name__": "__main__"}
-    for statements, expected in segments(source):
-        code = compile(ast.Module(body=statements, type_ignores=[]), name,
-                       "exec")
-        captured = io.StringIO()
-        with contextlib.redirect_stdout(captured):
-            exec(code, namespace)
-        actual = [line.rstrip() for line in captured.getvalue().splitlines()]
+    for k, (statements, expected) in enumerate(parts):
+        if backend:
+            printed = outputs[k]
+        else:
+            code = compile(ast.Module(body=statements, type_ignores=[]),
+                           name, "exec")
+            captured = io.StringIO()
+            with contextlib.redirect_stdout(captured):
+                exec(code, namespace)
+            printed = captured.getvalue()
+        actual = [line.rstrip() for line in printed.splitlines()]
         where = (f"{name}, line {statements[-1].end_lineno}"
                  if statements else name)
         assert output_matches([line.rstrip() for line in expected], actual), (

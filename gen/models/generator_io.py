@@ -8,6 +8,7 @@ helpers build that from chair ids (or class mixtures) and view angles in
 degrees, and return its outputs as float32 numpy arrays.
 """
 
+import keras
 import numpy as np
 
 from gen.errors import UserError
@@ -61,6 +62,11 @@ def generator_inputs(model, *, classes, azimuths, elevations, transforms=None):
     return inputs
 
 
+def _numpy(tensor):
+    """A backend tensor as float32 numpy (torch's detached from autograd)."""
+    return np.asarray(keras.ops.convert_to_numpy(tensor), np.float32)
+
+
 def call_batches(model, inputs, batch_size=64):
     """`model` called on a dict of numpy inputs, `batch_size` rows at a
     time; its output (a dict, or one array) as float32 numpy.
@@ -74,8 +80,8 @@ def call_batches(model, inputs, batch_size=64):
         batch = {k: np.asarray(v[start:start + batch_size], np.float32)
                  for k, v in inputs.items()}
         out = model(batch, training=False)
-        parts.append({k: np.asarray(v, np.float32) for k, v in out.items()}
-                     if isinstance(out, dict) else np.asarray(out, np.float32))
+        parts.append({k: _numpy(v) for k, v in out.items()}
+                     if isinstance(out, dict) else _numpy(out))
     if isinstance(parts[0], dict):
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return np.concatenate(parts)

@@ -1,12 +1,14 @@
-"""MaxPoolingWithSwitches2D / SwitchUnpooling2D against a numpy deconvnet."""
+"""MaxPoolingWithSwitches2D / SwitchUnpooling2D against a numpy deconvnet,
+on every backend (and each backend's recipe against the keras.ops one)."""
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import layers
+from layers import switch_pooling
 from tests import references
+from tests.layers.backend_utils import compiled, gradients, matrix, to_numpy
 
 CONFIGS = [
     # pool, strides, padding, input (H, W)
@@ -31,40 +33,71 @@ def _random_input(hw, seed, channels=3, batch=2, ties=False):
 
 
 @pytest.mark.parametrize("pool, strides, padding, hw", CONFIGS)
-@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("ties", matrix([False, True], [True]))
 def test_matches_numpy_deconvnet(pool, strides, padding, hw, ties):
     x = _random_input(hw, seed=sum(hw), ties=ties)
     layer = layers.MaxPoolingWithSwitches2D(pool, strides, padding)
     pooled, switches = layer(x)
     ref_pooled, where = references.max_pool_argmax(x, pool, strides, padding)
-    np.testing.assert_array_equal(pooled, ref_pooled)
-    assert switches.shape == x.shape
+    np.testing.assert_array_equal(to_numpy(pooled), ref_pooled)
+    np.testing.assert_array_equal(to_numpy(switches), x)
 
-    updates = _random_input(pooled.shape[1:3], seed=5, channels=3)
+    updates = _random_input(ref_pooled.shape[1:3], seed=5, channels=3)
+    expected = references.switch_unpool(updates, where, hw)
     y = layer.matching_unpooling()(updates, switches)
-    assert y.shape == x.shape
-    np.testing.assert_allclose(y, references.switch_unpool(updates, where, hw),
-                               rtol=1e-6, atol=1e-6)
-
-
-def test_golden_case_from_tf_addons():
-    x = np.array([[1, 2, 4, 3], [8, 6, 7, 5], [9, 10, 12, 11],
-                  [13, 16, 15, 14]], "float32").reshape(1, 4, 4, 1)
-    pool = layers.MaxPoolingWithSwitches2D(2)
-    pooled, switches = pool(x)
-    y = pool.matching_unpooling()(pooled, switches)
+    assert tuple(y.shape) == x.shape
+    np.testing.assert_allclose(to_numpy(y), expected, rtol=1e-6, atol=1e-6)
+    # The keras.ops definition, which every backend's recipe must equal.
+    x_t = keras.ops.convert_to_tensor(x)
     np.testing.assert_array_equal(
-        y[0, :, :, 0], [[0, 0, 0, 0], [8, 0, 7, 0], [0, 0, 0, 0], [0, 16, 15, 0]])
+        to_numpy(switch_pooling.pool_by_windows(x_t, pool, strides, padding)),
+        ref_pooled)
+    y = switch_pooling.unpool_by_windows(keras.ops.convert_to_tensor(updates),
+                                         x_t, pool, strides, padding)
+    np.testing.assert_allclose(to_numpy(y), expected, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("jit_compile", [False, True])
-def test_ties_go_to_the_first_maximum_in_row_major_order(jit_compile):
+@pytest.mark.parametrize("pool, strides, padding, hw", CONFIGS[1:6])
+def test_gradients_reach_updates_and_the_pooled_input(pool, strides, padding,
+                                                      hw):
+    x = _random_input(hw, seed=4, ties=True)
+    probe = _random_input(hw, seed=9)
+    pool_layer = layers.MaxPoolingWithSwitches2D(pool, strides, padding)
+    unpool = pool_layer.matching_unpooling()
+    ref_pooled, where = references.max_pool_argmax(x, pool, strides, padding)
+    updates = _random_input(ref_pooled.shape[1:3], seed=1)
+    # d/d updates of sum(unpool(updates) * probe): the probe at each maximum.
+    expected_updates = references.switch_unpool_gradient(probe, where)
+    # Through the pooled maps: unpool(max_pool(x)) with fixed switches has
+    # d/dx = the probe at each maximum, put back at that maximum (first
+    # maximum on ties, as TensorFlow's and PyTorch's max pooling).
+    expected_x = references.switch_unpool(expected_updates, where, hw)
+
+    def through_pooling(t):
+        y = unpool(*pool_layer(t))
+        return keras.ops.sum(keras.ops.multiply(y, probe))
+
+    def through_updates(u, s):
+        return keras.ops.sum(keras.ops.multiply(unpool(u, s), probe))
+
+    (grad_x,) = gradients(through_pooling, x)
+    grad_updates, grad_switches = gradients(through_updates, updates, x)
+    np.testing.assert_allclose(grad_x, expected_x, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grad_updates, expected_updates, rtol=1e-6,
+                               atol=1e-6)
+    np.testing.assert_array_equal(grad_switches, 0)  # switches carry none
+
+
+@pytest.mark.parametrize("compile_it", [False, True])
+def test_ties_go_to_the_first_maximum_in_row_major_order(compile_it):
     pool = layers.MaxPoolingWithSwitches2D(2)
     unpool = pool.matching_unpooling()
     x = np.ones((1, 2, 4, 1), "float32")
     x[0, 1, 2, 0] = x[0, 0, 3, 0] = 0.5
-    y = tf.function(lambda t: unpool(*pool(t)), jit_compile=jit_compile)(x)
-    np.testing.assert_array_equal(y[0, :, :, 0], [[1, 0, 1, 0], [0, 0, 0, 0]])
+    fn = lambda t: unpool(*pool(t))  # noqa: E731
+    y = (compiled(fn) if compile_it else fn)(x)
+    np.testing.assert_array_equal(to_numpy(y)[0, :, :, 0],
+                                  [[1, 0, 1, 0], [0, 0, 0, 0]])
 
 
 def test_overlapping_windows_add():
@@ -73,10 +106,10 @@ def test_overlapping_windows_add():
     x = np.array([0, 1, 9, 1, 0], "float32").reshape(1, 1, 5, 1)
     pool = layers.MaxPoolingWithSwitches2D((1, 3), (1, 2))
     pooled, switches = pool(x)
-    np.testing.assert_array_equal(pooled[0, 0, :, 0], [9, 9])
+    np.testing.assert_array_equal(to_numpy(pooled)[0, 0, :, 0], [9, 9])
     y = pool.matching_unpooling()(np.array([2, 5], "float32").reshape(1, 1, 2, 1),
                                   switches)
-    np.testing.assert_array_equal(y[0, 0, :, 0], [0, 0, 7, 0, 0])
+    np.testing.assert_array_equal(to_numpy(y)[0, 0, :, 0], [0, 0, 7, 0, 0])
 
 
 def test_pooled_equals_keras_max_pooling():
@@ -85,62 +118,24 @@ def test_pooled_equals_keras_max_pooling():
                                    ((2, 3), (1, 2), "same")]:
         ours, _ = layers.MaxPoolingWithSwitches2D(pool, strides, padding)(x)
         theirs = keras.layers.MaxPooling2D(pool, strides, padding)(x)
-        np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(to_numpy(ours), to_numpy(theirs))
 
 
-def test_gradients_flow_to_updates_and_through_pooled():
-    x = tf.constant(_random_input((6, 6), seed=4))
-    pool = layers.MaxPoolingWithSwitches2D(3, 2, "same")
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_compiled_with_any_batch_size(padding):
+    # TensorFlow: one XLA function; JAX: jax.jit; PyTorch: eager.
+    pool = layers.MaxPoolingWithSwitches2D(3, 2, padding)
     unpool = pool.matching_unpooling()
-    probe = tf.constant(_random_input((6, 6), seed=9))
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch(x)
-        pooled, switches = pool(x)
-        y = unpool(pooled, switches)
-        loss = tf.reduce_sum(y * probe)
-    # d loss / d x: pooled is max_pool(x), and unpooling is linear.
-    with tf.GradientTape() as ref_tape:
-        ref_tape.watch(x)
-        ref_pooled = tf.nn.max_pool2d(x, 3, 2, "SAME")
-        ref_loss = tf.reduce_sum(unpool(ref_pooled, tf.stop_gradient(switches))
-                                 * probe)
-    np.testing.assert_allclose(tape.gradient(loss, x),
-                               ref_tape.gradient(ref_loss, x), rtol=1e-6)
-    assert np.abs(tape.gradient(loss, x)).sum() > 0
-
-    # d loss / d updates by finite differences (the map is linear).
-    updates = tf.Variable(tf.random.normal(pooled.shape, seed=1))
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_sum(unpool(updates, switches) * probe)
-    grad = tape.gradient(loss, updates).numpy()
-    eps, flat = 1e-2, updates.numpy().ravel()
-    for index in [0, 7, 20, flat.size - 1]:
-        bumped = flat.copy()
-        bumped[index] += eps
-        delta = tf.reduce_sum(unpool(bumped.reshape(pooled.shape), switches)
-                              * probe) - loss
-        np.testing.assert_allclose(delta / eps, grad.ravel()[index], rtol=1e-3,
-                                   atol=1e-4)
-
-
-def test_dynamic_batch_and_xla():
-    pool = layers.MaxPoolingWithSwitches2D(3, 2, "same")
-    unpool = pool.matching_unpooling()
-
-    @tf.function(jit_compile=True, input_signature=[
-        tf.TensorSpec((None, 7, 5, 2), tf.float32)])
-    def roundtrip(x):
-        return unpool(*pool(x))
-
+    roundtrip = compiled(lambda t: unpool(*pool(t)))
     for batch in (1, 3):
         x = _random_input((7, 5), seed=batch, channels=2, batch=batch)
-        _, where = references.max_pool_argmax(x, (3, 3), (2, 2), "same")
-        pooled = references.max_pool_argmax(x, (3, 3), (2, 2), "same")[0]
-        np.testing.assert_allclose(roundtrip(x),
-                                   references.switch_unpool(pooled, where, (7, 5)))
+        pooled, where = references.max_pool_argmax(x, (3, 3), (2, 2), padding)
+        np.testing.assert_allclose(
+            to_numpy(roundtrip(x)), references.switch_unpool(pooled, where,
+                                                             (7, 5)))
 
 
-def test_unknown_spatial_size_outside_xla():
+def test_unknown_spatial_size():
     inputs = keras.Input((None, None, 2))
     pool = layers.MaxPoolingWithSwitches2D(2, padding="same")
     outputs = pool.matching_unpooling()(*pool(inputs))
@@ -148,8 +143,20 @@ def test_unknown_spatial_size_outside_xla():
     assert model.output_shape == (None, None, None, 2)
     x = _random_input((5, 3), seed=0, channels=2)
     pooled, where = references.max_pool_argmax(x, (2, 2), (2, 2), "same")
-    np.testing.assert_allclose(model(x), references.switch_unpool(pooled, where,
-                                                                  (5, 3)))
+    np.testing.assert_allclose(
+        to_numpy(model(x)), references.switch_unpool(pooled, where, (5, 3)))
+
+
+def test_switches_from_another_pooling_are_recomputed():
+    # Unpooling with switches that a pooling with other arguments returned
+    # (PyTorch keeps its indices on the switches) routes by its own windows.
+    x = _random_input((6, 6), seed=2)
+    _, switches = layers.MaxPoolingWithSwitches2D(2)(x)
+    updates = _random_input((2, 2), seed=3)
+    y = layers.SwitchUnpooling2D(3)(updates, switches)
+    _, where = references.max_pool_argmax(x, (3, 3), (3, 3), "valid")
+    np.testing.assert_allclose(to_numpy(y),
+                               references.switch_unpool(updates, where, (6, 6)))
 
 
 def test_bad_arguments_and_inputs():
@@ -168,7 +175,7 @@ def test_bad_arguments_and_inputs():
                                          "switches have 3"):
         unpool(pooled[..., :2], switches)
     with pytest.raises(ValueError, match="switches must be the floating-point"):
-        unpool(pooled, tf.cast(switches, tf.int32))
+        unpool(pooled, keras.ops.cast(switches, "int32"))
     with pytest.raises(ValueError, match="rank 4"):
         unpool(pooled[0], switches)
     with pytest.raises(ValueError, match="ndim=4|rank 4"):

@@ -1,24 +1,23 @@
-"""UnpoolConv2D equals FixedCornerUnpooling2D + Conv2D(padding="same")."""
+"""UnpoolConv2D equals FixedCornerUnpooling2D + Conv2D(padding="same"): the
+numpy oracle, every implementation, on every backend."""
 
 import itertools
 
-import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import layers
 from layers import unpool_conv
 from tests import references
+from tests.layers.backend_utils import (BACKEND, compiled, layer_gradients,
+                                        matrix, to_numpy)
+
+IMPLEMENTATIONS = ("phases", "subpixel", "transpose")
 
 
-def _explicit_pair(x, kernel, bias, size, corner):
-    unpooled = layers.FixedCornerUnpooling2D(size, corner)(x)
-    conv = keras.layers.Conv2D(kernel.shape[-1], kernel.shape[:2],
-                               padding="same")
-    conv.build(unpooled.shape)
-    conv.set_weights([kernel, bias])
-    return conv(unpooled).numpy()
+def _oracle(x, kernel, bias, size, corner):
+    unpooled = references.fixed_corner_unpool(x, size, corner)
+    return references.conv2d(unpooled, kernel) + bias
 
 
 def _close(y, reference, tol=1e-5):
@@ -26,27 +25,41 @@ def _close(y, reference, tol=1e-5):
     assert error <= tol * np.abs(reference).max(), error
 
 
-@pytest.mark.parametrize("implementation", ["phases", "subpixel", "transpose"])
+def _transpose_possible(kernel_size, size, corner):
+    pads = [unpool_conv.transpose_padding(k, s, d)
+            for k, s, d in zip(kernel_size, size, corner)]
+    return min(min(p) for p in pads) >= 0
+
+
+def _layer(implementation, kernel, bias, size, corner, x_shape):
+    layer = layers.UnpoolConv2D(kernel.shape[-1], kernel.shape[:2], size,
+                                corner, implementation=implementation)
+    layer.build(x_shape)
+    layer.set_weights([kernel, bias])
+    return layer
+
+
 @pytest.mark.parametrize("kernel_size", [1, 3, 5, 7])
 @pytest.mark.parametrize("size", [2, 3])
-def test_equals_explicit_pair_every_corner(implementation, kernel_size, size):
+def test_every_implementation_matches_numpy_every_corner(kernel_size, size):
     rng = np.random.default_rng(kernel_size * 10 + size)
     x = rng.normal(size=(2, 4, 5, 3)).astype("float32")
     kernel = rng.normal(size=(kernel_size, kernel_size, 3, 4)).astype("float32")
     bias = rng.normal(size=(4,)).astype("float32")
-    for corner in itertools.product(range(size), repeat=2):
-        pads = [unpool_conv.transpose_padding(kernel_size, size, d)
-                for d in corner]
-        if implementation == "transpose" and min(min(p) for p in pads) < 0:
-            with pytest.raises(ValueError, match="negative padding"):
-                layers.UnpoolConv2D(4, kernel_size, size, corner,
-                                    implementation=implementation)
-            continue
-        layer = layers.UnpoolConv2D(4, kernel_size, size, corner,
-                                    implementation=implementation)
-        layer.build(x.shape)
-        layer.set_weights([kernel, bias])
-        _close(layer(x).numpy(), _explicit_pair(x, kernel, bias, size, corner))
+    corners = matrix(list(itertools.product(range(size), repeat=2)),
+                     [(0, 0), (size - 1, 1), (1, size - 1)])
+    for corner in corners:
+        expected = _oracle(x, kernel, bias, (size, size), corner)
+        for implementation in IMPLEMENTATIONS:
+            if implementation == "transpose" and not _transpose_possible(
+                    (kernel_size,) * 2, (size, size), corner):
+                with pytest.raises(ValueError, match="negative padding"):
+                    layers.UnpoolConv2D(4, kernel_size, size, corner,
+                                        implementation=implementation)
+                continue
+            layer = _layer(implementation, kernel, bias, (size, size), corner,
+                           x.shape)
+            _close(to_numpy(layer(x)), expected)
 
 
 @pytest.mark.parametrize("kernel_size, size, corner", [
@@ -54,62 +67,78 @@ def test_equals_explicit_pair_every_corner(implementation, kernel_size, size):
 def test_rectangular_and_even_kernels(kernel_size, size, corner):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1, 3, 4, 2)).astype("float32")
-    layer = layers.UnpoolConv2D(3, kernel_size, size, corner)
-    kernel = rng.normal(size=layer.kernel_size + (2, 3)).astype("float32")
+    kernel_size = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+    size = (size,) * 2 if isinstance(size, int) else size
+    kernel = rng.normal(size=kernel_size + (2, 3)).astype("float32")
     bias = np.zeros(3, "float32")
-    for implementation in ("phases", "subpixel"):
-        layer = layers.UnpoolConv2D(3, kernel_size, size, corner,
-                                    implementation=implementation)
-        layer.build(x.shape)
-        layer.set_weights([kernel, bias])
-        _close(layer(x).numpy(), _explicit_pair(x, kernel, bias, size, corner))
+    expected = _oracle(x, kernel, bias, size, corner)
+    for implementation in IMPLEMENTATIONS:
+        if implementation == "transpose" and not _transpose_possible(
+                kernel_size, size, corner):
+            continue
+        layer = _layer(implementation, kernel, bias, size, corner, x.shape)
+        _close(to_numpy(layer(x)), expected)
 
 
-def test_matches_numpy_definition():
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("kernel_size, size, corner", [
+    (3, (2, 2), (0, 0)), (5, (2, 3), (1, 1))])
+def test_gradients_match_numpy(implementation, kernel_size, size, corner):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 3, 4, 2)).astype("float32")
+    kernel = rng.normal(size=(kernel_size, kernel_size, 2, 3)).astype("float32")
+    bias = rng.normal(size=(3,)).astype("float32")
+    probe = rng.normal(size=(2, 3 * size[0], 4 * size[1], 3)).astype("float32")
+    layer = _layer(implementation, kernel, bias, size, corner, x.shape)
+    grad_x, grad_kernel, grad_bias = layer_gradients(layer, [x], probe)
+    unpooled = references.fixed_corner_unpool(x, size, corner)
+    d_unpooled, d_kernel = references.conv2d_gradients(unpooled, kernel, probe)
+    _close(grad_x, d_unpooled[:, corner[0]::size[0], corner[1]::size[1]])
+    _close(grad_kernel, d_kernel)
+    _close(grad_bias, probe.sum(axis=(0, 1, 2)))
+
+
+def test_matches_numpy_definition_with_activation():
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(2, 3, 3, 2))
+    x = rng.normal(size=(2, 3, 3, 2)).astype("float32")
     layer = layers.UnpoolConv2D(2, 5, activation="relu")
     layer.build(x.shape)
-    kernel, bias = (w.numpy() for w in layer.weights)
-    unpooled = references.fixed_corner_unpool(x, (2, 2), (0, 0))
-    expected = np.maximum(references.conv2d(unpooled, kernel) + bias, 0)
-    _close(layer(x.astype("float32")).numpy(), expected)
+    kernel, bias = (to_numpy(w) for w in layer.weights)
+    expected = np.maximum(_oracle(x, kernel, bias, (2, 2), (0, 0)), 0)
+    _close(to_numpy(layer(x)), expected)
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+def test_compiled_with_any_batch_size(implementation):
+    rng = np.random.default_rng(4)
+    kernel = rng.normal(size=(3, 3, 2, 3)).astype("float32")
+    bias = rng.normal(size=(3,)).astype("float32")
+    layer = _layer(implementation, kernel, bias, (2, 2), (0, 0), (None, 3, 4, 2))
+    fn = compiled(lambda t: layer(t))
+    for batch in (1, 3):
+        x = rng.normal(size=(batch, 3, 4, 2)).astype("float32")
+        _close(to_numpy(fn(x)), _oracle(x, kernel, bias, (2, 2), (0, 0)))
 
 
 def test_kernel_has_conv2d_layout_and_auto_choice():
     layer = layers.UnpoolConv2D(92, 5)
     layer.build((None, 16, 16, 256))
-    assert layer.kernel.shape == (5, 5, 256, 92)
-    # "auto" follows the measured rule in the module docstring.
-    assert layer.resolved_implementation == "phases"
-    assert layers.UnpoolConv2D(16, 5).resolved_implementation == "phases"
-    assert layers.UnpoolConv2D(3, 5).resolved_implementation == "subpixel"
-    bf16 = layers.UnpoolConv2D(92, 5, dtype="mixed_bfloat16")
-    assert bf16.resolved_implementation == "phases"
-    assert layers.UnpoolConv2D(
-        32, 5, dtype="bfloat16").resolved_implementation == "subpixel"
-
-
-def test_gradients_by_finite_differences():
-    rng = np.random.default_rng(5)
-    x = tf.Variable(rng.normal(size=(1, 3, 3, 2)))
-    layer = layers.UnpoolConv2D(2, 3, dtype="float64")
-    layer.build(x.shape)
-    probe = rng.normal(size=(1, 6, 6, 2))
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_sum(layer(x) * probe)
-    grad_x, grad_k = tape.gradient(loss, [x, layer.kernel])
-    eps = 1e-6
-    for variable, grad in [(x, grad_x), (layer.kernel, grad_k)]:
-        base = variable.numpy()
-        for index in [0, 5, base.size - 1]:
-            bumped = base.copy().ravel()
-            bumped[index] += eps
-            variable.assign(bumped.reshape(base.shape))
-            numeric = (float(tf.reduce_sum(layer(x) * probe)) - float(loss)) / eps
-            variable.assign(base)
-            np.testing.assert_allclose(numeric, grad.numpy().ravel()[index],
-                                       rtol=1e-4, atol=1e-6)
+    assert tuple(layer.kernel.shape) == (5, 5, 256, 92)
+    # "auto" follows the measured rules in the module docstring.
+    rules = {"tensorflow": [(256, "float32", "phases"), (92, "float32", "phases"),
+                            (16, "float32", "phases"), (3, "float32", "subpixel"),
+                            (92, "mixed_bfloat16", "phases"),
+                            (32, "bfloat16", "subpixel")],
+             "torch": [(256, "float32", "phases"), (92, "float32", "subpixel"),
+                       (3, "float32", "subpixel"),
+                       (128, "mixed_bfloat16", "phases")]}
+    rules["jax"] = rules["tensorflow"]
+    for filters, dtype, expected in rules[BACKEND]:
+        chosen = layers.UnpoolConv2D(filters, 5,
+                                     dtype=dtype).resolved_implementation
+        assert chosen == expected, (filters, dtype)
+    assert unpool_conv.auto_implementation(92, "float32", "torch") == "subpixel"
+    assert unpool_conv.auto_implementation(92, "float32", "jax") == "phases"
 
 
 def test_bad_arguments():
