@@ -10,24 +10,41 @@ variants' times in the same round, so that drift between rounds cancels.
 import json
 import statistics
 import subprocess
+import sys
 import time
 
-import tensorflow as tf
+
+def _leaves(result):
+    if isinstance(result, (list, tuple)):
+        for item in result:
+            yield from _leaves(item)
+    elif isinstance(result, dict):
+        for item in result.values():
+            yield from _leaves(item)
+    elif result is not None:
+        yield result
 
 
 def _block(result):
-    for t in tf.nest.flatten(result):
-        if hasattr(t, "numpy"):
-            t.numpy()
+    """Waits until every array in `result` is computed, on any backend
+    (TensorFlow, JAX and PyTorch on a GPU run asynchronously)."""
+    for leaf in _leaves(result):
+        if hasattr(leaf, "block_until_ready"):  # JAX
+            leaf.block_until_ready()
+        elif hasattr(leaf, "is_cuda"):  # PyTorch: CPU work is synchronous
+            if leaf.is_cuda:
+                sys.modules["torch"].cuda.synchronize(leaf.device)
+        elif hasattr(leaf, "numpy"):  # TensorFlow
+            leaf.numpy()
 
 
 def interleaved_times(variants, rounds=7, warmup=2):
     """Seconds per call of each zero-argument callable, one list per variant.
 
-    `variants` maps names to callables returning tensors; every round calls
-    each once, in turn, so ``times[a][r]`` and ``times[b][r]`` were taken
-    moments apart. Results are pulled to the host so that asynchronous work
-    is counted.
+    `variants` maps names to callables returning tensors of any backend (or
+    nests of them); every round calls each once, in turn, so
+    ``times[a][r]`` and ``times[b][r]`` were taken moments apart. Each call
+    waits for its results, so that asynchronous work is counted.
     """
     for fn in variants.values():
         for _ in range(warmup):
