@@ -68,8 +68,8 @@ def barrier(strategy):
 def any_worker(strategy, flag):
     """Whether `flag` is true on any worker (every worker must ask, at the
     same point: it is an all-reduce)."""
-    value = strategy.run(lambda: tf.constant(float(flag)))
-    return bool(strategy.reduce("MAX", value, axis=None).numpy() > 0)
+    value = strategy.run(lambda: tf.constant(float(bool(flag))))
+    return bool(strategy.reduce("SUM", value, axis=None).numpy() > 0)
 
 
 def worker_batches(strategy, make_dataset, global_batch):

@@ -48,7 +48,7 @@ def test_the_same_pictures_on_every_backend(backend, tiny_run,
 BUILD = textwrap.dedent("""
     import keras, numpy as np
     from gen.models import chairs_generator, generator_io
-    for variant in ("2s-E", "2s-S", "1s-S-deep"):
+    for variant in ("2s-S",):  # softmax mask, sliced channels
         config = chairs_generator.GeneratorConfig(
             num_classes=4, resolution=32, variant=variant, width=0.125)
         model = chairs_generator.build_generator(config)

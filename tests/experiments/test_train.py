@@ -62,8 +62,8 @@ def test_rendered_chairs_without_its_manual_data(tmp_path):
 def test_resume_after_sigkill_continues_at_the_last_checkpoint(chairs_data_dir,
                                                                 tmp_path):
     workdir = tmp_path / "run"
-    flags = _flags(chairs_data_dir, workdir, steps=60, checkpoint_every=5,
-                   sample_every=1000, log_every=5)
+    flags = _flags(chairs_data_dir, workdir, steps=24, checkpoint_every=4,
+                   sample_every=1000, log_every=4)
     process = subprocess.Popen([sys.executable, "-m", "experiments.train"] + flags,
                                stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -77,14 +77,14 @@ def test_resume_after_sigkill_continues_at_the_last_checkpoint(chairs_data_dir,
     process.wait()
     latest = index.read_text().split('"')[1]
     killed_at = int(latest.split("-")[1])
-    assert 5 <= killed_at < 60 and killed_at % 5 == 0
+    assert 4 <= killed_at < 24 and killed_at % 4 == 0
 
     result = run_script("train", *flags)
     assert result.returncode == 0, result.stderr
     log = (workdir / "log.txt").read_text()
     assert f"restored step {killed_at}" in log
-    assert f"training steps {killed_at + 1}..60" in log
-    assert "done at step 60" in log
+    assert f"training steps {killed_at + 1}..24" in log
+    assert "done at step 24" in log
 
 
 def test_a_moved_run_opens_and_resumes_from_another_directory(

@@ -101,7 +101,10 @@ def test_train_config_flags_are_its_fields():
     fields = dataclasses.fields(train_config.TrainConfig)
     assert train.flag_names() == [f.name for f in fields]
     for field in fields:
-        assert values[field.name].default == field.default, field.name
+        default = field.default
+        if isinstance(default, tuple):  # list flags hold lists of strings
+            default = [str(v) for v in default]
+        assert values[field.name].default == default, field.name
         assert values[field.name].help.startswith(
             settings.info(field)["help"]), field.name
     values(["prog"])
