@@ -13,7 +13,6 @@ import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
 
 from absl import flags
 
-from gen.benchmarks import data_speed
 from gen.errors import UserError
 
 FLAGS = flags.FLAGS
@@ -38,6 +37,9 @@ def main(argv):
         raise UserError(
             f"--resolutions must be integers, got {FLAGS.resolutions}."
         ) from None
+
+    from gen.benchmarks import data_speed  # loads TensorFlow: after the checks
+
     data_speed.run(
         resolutions=resolutions, num_chairs=FLAGS.num_chairs, batch_size=FLAGS.batch_size,
         batches=FLAGS.batches, train_images_per_s=FLAGS.train_images_per_s,

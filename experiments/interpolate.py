@@ -27,7 +27,6 @@ import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
 from absl import flags
 
 from experiments import _run_flags
-from gen.explore import interpolation
 from gen.explore import run_files
 from gen.errors import UserError
 
@@ -71,11 +70,8 @@ def main(argv):
     if len(chairs) < 2:
         raise UserError(f"--chairs needs two or more chairs to morph "
                         f"between, got {FLAGS.chairs!r}.")
-    weights = None
-    if FLAGS.mixture is not None:
-        weights = interpolation.check_weights(
-            _run_flags.numbers(FLAGS.mixture, float, "mixture"),
-            len(chairs)).tolist()
+    mixture = (None if FLAGS.mixture is None
+               else _run_flags.numbers(FLAGS.mixture, float, "mixture"))
     _run_flags.at_least(FLAGS.steps, 2, "steps")
     _run_flags.at_least(FLAGS.view_steps, 2, "view_steps")
     _run_flags.at_least(FLAGS.sweep_steps, 2, "sweep_steps")
@@ -89,6 +85,10 @@ def main(argv):
         raise UserError(f"--sweep must be positive, got {FLAGS.sweep}.")
     out = _run_flags.out_dir(info, "interpolate")
 
+    from gen.explore import interpolation  # loads Keras: after the checks
+
+    weights = (None if mixture is None
+               else interpolation.check_weights(mixture, len(chairs)).tolist())
     model = run_files.load_generator(info.generator_path)
     chairs = _run_flags.checked_chairs(chairs, model)
     written = interpolation.write_figures(

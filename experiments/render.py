@@ -23,7 +23,6 @@ from absl import flags
 from experiments import _run_flags
 from gen.data import chair_views
 from gen.data import contact_sheet
-from gen.explore import render
 from gen.explore import run_files
 
 FLAGS = flags.FLAGS
@@ -55,6 +54,8 @@ def main(argv):
     if FLAGS.real:
         run_files.require_data(source, "--real")
     out = _run_flags.out_dir(info, "render")
+
+    from gen.explore import render  # loads Keras: after the flag checks
 
     model = run_files.load_generator(info.generator_path)
     if chairs is None:

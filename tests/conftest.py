@@ -9,6 +9,13 @@ import keras  # noqa: E402
 import pytest  # noqa: E402
 
 
+def pytest_collection_modifyitems(items):
+    """The slow tests first: pytest-xdist hands tests out in this order, and
+    a long test started last would leave the other workers idle at the
+    end (longest first is the classic balanced schedule)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _restore_keras_globals():
     """Tests that change the dtype policy or seed cannot leak into others."""

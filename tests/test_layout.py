@@ -94,3 +94,20 @@ def test_settings_modules_do_not_import_tensorflow():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+SCRIPTS = sorted(path.stem for path in (ROOT / "experiments").glob("*.py")
+                 if not path.stem.startswith("_"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_scripts_check_their_flags_before_loading_tensorflow(script):
+    """Every script imports only what its flag checks need: TensorFlow
+    (seconds to load) comes after them, so a mistake answers at once."""
+    code = (f"import sys, experiments.{script}\n"
+            "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') "
+            "if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

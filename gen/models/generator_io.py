@@ -71,15 +71,21 @@ def call_batches(model, inputs, batch_size=64):
     """`model` called on a dict of numpy inputs, `batch_size` rows at a
     time; its output (a dict, or one array) as float32 numpy.
 
-    Calls the model directly: for the few small batches the exploring tools
-    draw, `keras.Model.predict`'s per-call set-up costs more than the work.
+    Not `keras.Model.predict`: its per-call set-up (a data adapter, a
+    traced function per batch shape) costs more than the few small batches
+    that evaluation and the exploring tools draw. TensorFlow and PyTorch
+    call the model eagerly; JAX, which compiles every op of an eager call
+    separately, runs `predict_on_batch` (one `jax.jit` of the whole model
+    per batch shape).
     """
+    jitted = keras.backend.backend() == "jax"
     n = len(next(iter(inputs.values())))
     parts = []
     for start in range(0, n, batch_size):
         batch = {k: np.asarray(v[start:start + batch_size], np.float32)
                  for k, v in inputs.items()}
-        out = model(batch, training=False)
+        out = (model.predict_on_batch(batch) if jitted
+               else model(batch, training=False))
         parts.append({k: _numpy(v) for k, v in out.items()}
                      if isinstance(out, dict) else _numpy(out))
     if isinstance(parts[0], dict):
@@ -90,9 +96,8 @@ def call_batches(model, inputs, batch_size=64):
 def generate(model, inputs, batch_size=64):
     """Runs the generator; returns (rgb (N, R, R, 3), mask (N, R, R, 1)) in
     [0, 1] as float32 numpy arrays."""
-    out = model.predict(inputs, batch_size=batch_size, verbose=0)
-    return (np.clip(np.asarray(out["rgb"], np.float32), 0, 1),
-            np.clip(np.asarray(out["mask"], np.float32), 0, 1))
+    out = call_batches(model, inputs, batch_size)
+    return np.clip(out["rgb"], 0, 1), np.clip(out["mask"], 0, 1)
 
 
 def turntable_azimuths(frames):

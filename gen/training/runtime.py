@@ -43,5 +43,5 @@ def resolve_jit(choice):
         return choice == "true", "set by --jit_compile"
     if tf.config.list_physical_devices("GPU"):
         return True, "GPU: XLA fuses the elementwise work"
-    return False, ("CPU: TensorFlow's oneDNN kernels (AMX bfloat16) beat "
-                   "XLA's CPU code for this network (experiments.bench_train)")
+    return False, ("CPU: TensorFlow's oneDNN kernels beat XLA's CPU code "
+                   "for this network (experiments.bench_train)")

@@ -42,7 +42,6 @@ def test_bad_flags_exit_2_with_one_paragraph(tiny_run, tmp_path):
     for args, message in [
         (["--chairs=0,1", "--mixture=0.5,0.6"],
          "Mixture weights must sum to 1"),
-        (["--chairs=0,1", "--mixture=1.5,-0.5"], "must be in [0, 1]"),
         (["--chairs=1"], "--chairs needs two or more chairs"),
     ]:
         result = run_script("interpolate", f"--workdir={tiny_run}",

@@ -1,13 +1,22 @@
 """The authors' 128x128 recipe as committed flagfiles
 (experiments/configs/chairs128_stage{1,2,3}.flags), its three stages run on
 tiny settings: 32x32 then 64x64 instead of 64x64 then 128x128, a few
-steps each."""
+steps each.
+
+The flagfiles are read by `experiments.train`'s own flags (derived from
+`TrainConfig`), and the stages train in this process: the script around
+them is `tests/experiments/test_train.py`'s, and three more TensorFlow
+start-ups would add nothing but time.
+"""
 
 import json
 
 import pytest
+from absl import flags
 
-from tests.scripts import run_script
+from gen import settings
+from gen.training import train_config, trainer
+from tests.scripts import ROOT
 
 TINY = ["--num_chairs=3", "--width=0.125", "--batch_size=8",
         "--precision=float32", "--log_every=1", "--checkpoint_every=2",
@@ -15,17 +24,24 @@ TINY = ["--num_chairs=3", "--width=0.125", "--batch_size=8",
 
 
 def _stage(number, workdir, data_dir, *overrides):
-    result = run_script(
-        "train", f"--flagfile=experiments/configs/chairs128_stage{number}.flags",
-        f"--workdir={workdir}", f"--data_dir={data_dir}", *TINY, *overrides,
-        timeout=600)
-    assert result.returncode == 0, result.stderr
+    values = flags.FlagValues()  # experiments.train's flags
+    flags.DEFINE_string("workdir", None, "", flag_values=values)
+    train = settings.define_flags(train_config.TrainConfig,
+                                  flag_values=values)
+    values(["train",
+            f"--flagfile=experiments/configs/chairs128_stage{number}.flags",
+            f"--workdir={workdir}", f"--data_dir={data_dir}", *TINY,
+            *overrides])
+    trainer.train(train.config().with_absolute_paths(), values.workdir,
+                  echo=lambda line: None)
     return (workdir / "log.txt").read_text(), json.loads(
         (workdir / "config.json").read_text())
 
 
 @pytest.mark.slow
-def test_three_stages_grow_the_generator(chairs_data_dir, tmp_path):
+def test_three_stages_grow_the_generator(chairs_data_dir, tmp_path,
+                                        monkeypatch):
+    monkeypatch.chdir(ROOT)  # where the flagfiles name each other
     one, two, three = (tmp_path / f"stage{k}" for k in (1, 2, 3))
     log, record = _stage(1, one, chairs_data_dir, "--resolution=32",
                          "--steps=2")

@@ -2,8 +2,8 @@
 refusal of the backends the layers do not support.
 
 Keras fixes its backend at import, so the TensorFlow run (``make test``)
-reruns this folder in one subprocess per other backend; their failures show
-in this test's message.
+reruns this folder (and the chairs generator's `GENERATOR_TESTS`) in one
+subprocess per other backend; their failures show in this test's message.
 """
 
 import os
@@ -17,10 +17,13 @@ import layers
 from layers import _backend
 from tests.layers import saved_models
 from tests.layers.backend_utils import BACKEND
+from tests.scripts import backend_env
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Set in the subprocesses: where the TensorFlow run saved its model.
 EXCHANGE = "LAYERS_TEST_EXCHANGE"
+# The chairs generator's own test on every backend, run beside these.
+GENERATOR_TESTS = "tests/gen/models/test_on_every_backend.py"
 starts_other_backends = pytest.mark.skipif(
     BACKEND != "tensorflow" or EXCHANGE in os.environ,
     reason="the TensorFlow run starts the other backends' runs")
@@ -44,19 +47,10 @@ def _tail(text, limit=8000):
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_layer_tests_pass_on(backend, tmp_path):
     saved_models.save(tmp_path / "tensorflow")
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PYTEST_", "KERAS_"))}
-    env.update(KERAS_BACKEND=backend, **{EXCHANGE: str(tmp_path)})
-    if backend == "jax":
-        # JAX compiles every op for every new shape, and these tests are
-        # all small new shapes: compiling without LLVM's optimisations
-        # halves the run (XLA's CPU numerics do not depend on them).
-        env["XLA_FLAGS"] = " ".join(filter(None, [
-            env.get("XLA_FLAGS"), "--xla_backend_optimization_level=0",
-            "--xla_llvm_disable_expensive_passes=true"]))
+    env = {**backend_env(backend), EXCHANGE: str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-p", "no:xdist", "-p", "no:randomly", "tests/layers"],
+         "-p", "no:xdist", "-p", "no:randomly", "tests/layers", GENERATOR_TESTS],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, (
         f"The layer tests failed with KERAS_BACKEND={backend} (exit "

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import layers
-from tests.layers.backend_utils import (jit_compile_setting, tensorflow_only,
-                                        to_numpy)
+from tests.layers.backend_utils import (jit_compile_setting, matrix,
+                                        tensorflow_only, to_numpy)
 
 
 def _unpool_model():
@@ -121,7 +121,8 @@ def test_compiled_fit_keeps_its_compilation(name):
 
 
 @pytest.mark.parametrize("name", MODELS)
-@pytest.mark.parametrize("policy", ["bfloat16", "mixed_bfloat16"])
+@pytest.mark.parametrize("policy", matrix(["bfloat16", "mixed_bfloat16"],
+                                           ["mixed_bfloat16"]))
 def test_bfloat16_policies(name, policy):
     reference = MODELS[name][0]()
     x = _inputs(name)

@@ -1,10 +1,8 @@
 """What "auto" resolves to, with the device list patched (the same answers
 on a machine with or without a GPU)."""
 
-import pytest
 import tensorflow as tf
 
-from gen.errors import UserError
 from gen.training import runtime
 
 

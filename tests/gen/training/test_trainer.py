@@ -108,13 +108,6 @@ def test_nan_loss_stops_at_its_step_and_keeps_good_checkpoints(chairs_data_dir,
     assert not (tmp_path / "run" / "generator.keras").exists()
 
 
-def test_mirrored_strategy_trains(chairs_data_dir, tmp_path):
-    result = trainer.train(_config(chairs_data_dir, steps=2, strategy="mirrored",
-                                 sample_every=2, checkpoint_every=2),
-                         str(tmp_path / "m"), echo=lambda line: None)
-    assert result.step == 2
-
-
 def _copy_run(tiny_run, tmp_path):
     import shutil
 
