@@ -39,3 +39,22 @@ def assert_user_error(result, message):
     assert result.returncode == 2, (result.args, result.stderr)
     assert message in stderr, (message, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def train_flags(*args):
+    """``(TrainConfig, workdir)`` as ``python -m experiments.train args``
+    reads them (its own flags, flagfiles included, relative to the working
+    directory), parsed in this process: the tests that train on flagfiles
+    do so here, without another TensorFlow start-up."""
+    from absl import flags
+
+    from gen import settings
+    from gen.training import train_config
+
+    values = flags.FlagValues()
+    flags.DEFINE_string("workdir", None, "", flag_values=values)
+    train = settings.define_flags(train_config.TrainConfig,
+                                  flag_values=values)
+    values(["train", *args])
+    return train.config().with_absolute_paths(), values.workdir
+

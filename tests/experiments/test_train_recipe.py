@@ -12,11 +12,9 @@ start-ups would add nothing but time.
 import json
 
 import pytest
-from absl import flags
 
-from gen import settings
-from gen.training import train_config, trainer
-from tests.scripts import ROOT
+from gen.training import trainer
+from tests.scripts import ROOT, train_flags
 
 TINY = ["--num_chairs=3", "--width=0.125", "--batch_size=8",
         "--precision=float32", "--log_every=1", "--checkpoint_every=2",
@@ -24,16 +22,10 @@ TINY = ["--num_chairs=3", "--width=0.125", "--batch_size=8",
 
 
 def _stage(number, workdir, data_dir, *overrides):
-    values = flags.FlagValues()  # experiments.train's flags
-    flags.DEFINE_string("workdir", None, "", flag_values=values)
-    train = settings.define_flags(train_config.TrainConfig,
-                                  flag_values=values)
-    values(["train",
-            f"--flagfile=experiments/configs/chairs128_stage{number}.flags",
-            f"--workdir={workdir}", f"--data_dir={data_dir}", *TINY,
-            *overrides])
-    trainer.train(train.config().with_absolute_paths(), values.workdir,
-                  echo=lambda line: None)
+    config, workdir_flag = train_flags(
+        f"--flagfile=experiments/configs/chairs128_stage{number}.flags",
+        f"--workdir={workdir}", f"--data_dir={data_dir}", *TINY, *overrides)
+    trainer.train(config, workdir_flag, echo=lambda line: None)
     return (workdir / "log.txt").read_text(), json.loads(
         (workdir / "config.json").read_text())
 
