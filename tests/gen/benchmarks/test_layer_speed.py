@@ -65,6 +65,7 @@ def test_bfloat16_leaves_out_what_the_backend_cannot_run():
     assert backends.skip_reason("switch layers, XLA", "float32") is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend, native", [
     ("jax", "gradient of reduce_window max"),
     ("torch", "max_pool2d(return_indices) + max_unpool2d")])
