@@ -16,15 +16,19 @@ def same_pads(size, kernel, stride):
     return total // 2, total - total // 2
 
 
+def _pads(h, wd, kh, kw, strides, padding):
+    """((top, bottom), (left, right)) padding of a "same" or "valid" conv."""
+    if padding == "same":
+        return same_pads(h, kh, strides[0]), same_pads(wd, kw, strides[1])
+    return (0, 0), (0, 0)
+
+
 def conv2d(x, w, strides=(1, 1), padding="same"):
     """Cross-correlation, NHWC input, (kh, kw, in, out) kernel."""
     b, h, wd, _ = x.shape
     kh, kw, _, f = w.shape
     sy, sx = strides
-    if padding == "same":
-        (pt, pb), (pl, pr) = same_pads(h, kh, sy), same_pads(wd, kw, sx)
-    else:
-        pt = pb = pl = pr = 0
+    (pt, pb), (pl, pr) = _pads(h, wd, kh, kw, strides, padding)
     xp = np.pad(x, [(0, 0), (pt, pb), (pl, pr), (0, 0)])
     oh = (h + pt + pb - kh) // sy + 1
     ow = (wd + pl + pr - kw) // sx + 1
@@ -91,10 +95,7 @@ def conv2d_gradients(x, w, probe, strides=(1, 1), padding="same"):
     b, h, wd, _ = x.shape
     kh, kw, _, _ = w.shape
     sy, sx = strides
-    if padding == "same":
-        (pt, pb), (pl, pr) = same_pads(h, kh, sy), same_pads(wd, kw, sx)
-    else:
-        pt = pb = pl = pr = 0
+    (pt, pb), (pl, pr) = _pads(h, wd, kh, kw, strides, padding)
     xp = np.pad(np.asarray(x, np.float64), [(0, 0), (pt, pb), (pl, pr), (0, 0)])
     dxp = np.zeros_like(xp)
     dw = np.zeros(w.shape, np.float64)

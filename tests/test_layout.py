@@ -83,17 +83,21 @@ TF_FREE = ["gen.choices", "gen.settings", "gen.cli", "gen.errors",
            "gen.deconvnet.visualizer", "experiments._run_flags"]
 
 
-def test_settings_modules_do_not_import_tensorflow():
+def _heavy_modules_after_importing(*names):
+    """The heavy frameworks loaded by importing `names`, in a fresh Python."""
     code = ("import sys\n"
-            f"for name in {TF_FREE!r}:\n"
+            f"for name in {list(names)!r}:\n"
             "    __import__(name)\n"
-            "heavy = sorted(m for m in ('tensorflow', 'keras', 'jax', "
-            "'torch') if m in sys.modules)\n"
-            "print(heavy)\n")
+            "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') "
+            "if m in sys.modules))\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    return result.stdout.strip()
+
+
+def test_settings_modules_do_not_import_tensorflow():
+    assert _heavy_modules_after_importing(*TF_FREE) == "[]"
 
 
 SCRIPTS = sorted(path.stem for path in (ROOT / "experiments").glob("*.py")
@@ -104,10 +108,4 @@ SCRIPTS = sorted(path.stem for path in (ROOT / "experiments").glob("*.py")
 def test_scripts_check_their_flags_before_loading_tensorflow(script):
     """Every script imports only what its flag checks need: TensorFlow
     (seconds to load) comes after them, so a mistake answers at once."""
-    code = (f"import sys, experiments.{script}\n"
-            "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') "
-            "if m in sys.modules))\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert _heavy_modules_after_importing(f"experiments.{script}") == "[]"
