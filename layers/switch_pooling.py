@@ -27,11 +27,15 @@ How it is computed
 read, each window's first maximum as one mask per view, and each view added
 back into place. Each backend runs its fastest exact recipe for the same
 functions (the seam at the end of this module, with its measurements):
-TensorFlow its max-pool kernels (`MaxPoolGrad` unpools; SelectAndScatter
-under XLA), JAX the keras.ops definitions (one fused XLA loop, many times
-faster than `lax.reduce_window` and its gradient), PyTorch
+TensorFlow `max_pool_with_argmax`, whose indices ride on the switches to the
+unpooling and route values with the max-pool gradient kernel (MaxPool and
+SelectAndScatter under XLA, which has no argmax kernel), JAX the keras.ops
+definitions (one fused XLA loop, many times faster than
+`lax.reduce_window` and its gradient), PyTorch
 `max_pool2d(return_indices=True)` and `max_unpool2d`, or `scatter_add` where
-windows overlap (adding where `max_unpool2d` would overwrite).
+windows overlap (adding where `max_unpool2d` would overwrite). Indices are
+only a shortcut: switches that lost them (a model's output, a copy) are
+pooled again.
 """
 
 import keras
@@ -326,8 +330,10 @@ def unpool_by_windows(updates, switches, pool_size, strides, padding):
 #
 # Measured on a 2-core CPU, batch 64, 2x2 pooling then unpooling, forward +
 # backward (16x16x256, 32x32x256, 64x64x92 inputs):
-# * TensorFlow: its MaxPool / MaxPoolGrad kernels; the keras.ops windows
-#   are 1.3-2.5x slower.
+# * TensorFlow: max_pool_with_argmax once, its indices kept on the switches,
+#   MaxPoolGradWithArgmax to unpool: 1.04-1.13x the speed of TF Addons'
+#   max_pool_with_argmax + scatter_nd (recomputing the maxima with MaxPool
+#   and MaxPoolGrad was 0.92x); the keras.ops windows are 1.3-2.5x slower.
 # * JAX: the keras.ops windows for both directions (one fused XLA loop) are
 #   5-11x faster than reduce_window max and its gradient.
 # * PyTorch: max_pool2d's indices, kept on the switches tensor for the
@@ -343,8 +349,7 @@ def _pool(inputs, pool_size, strides, padding):
                 ops.stop_gradient(inputs))
     if backend == "torch":
         return _torch_pool(inputs, pool_size, strides, padding)
-    return (ops.max_pool(inputs, pool_size, strides, padding),
-            ops.stop_gradient(inputs))
+    return _tensorflow_pool(inputs, pool_size, strides, padding)
 
 
 def _native_unpool(updates, switches, pool_size, strides, padding):
@@ -358,21 +363,80 @@ def _native_unpool(updates, switches, pool_size, strides, padding):
     return unpool_by_windows(updates, switches, pool_size, strides, padding)
 
 
-def _tensorflow_unpool(updates, switches, pool_size, strides, padding):
-    # TensorFlow's max-pool gradient kernel routes each value to its
-    # window's first maximum and adds overlaps; it also takes unknown
-    # spatial sizes. Route in the switches' own dtype: rounding them to the
-    # updates' dtype could create ties that move a maximum.
+# TensorFlow: outside XLA, `max_pool_with_argmax` finds each window's first
+# maximum once (row-major order on ties, on CPU and GPU); the indices ride on
+# the switches tensor to the unpooling, which routes values with the
+# max-pool gradient kernel (it adds overlaps). Under XLA, which has no
+# argmax kernel, MaxPool and MaxPoolGrad (SelectAndScatter) do the same.
+_TF_ARGMAX = "_layers_switch_argmax"
+
+
+def _tensorflow_in_xla():
+    """Whether ops are being traced for XLA (`jit_compile=True`)."""
+    import tensorflow as tf
+    try:
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # Internal API gone: take the path XLA compiles.
+        return True
+    graph = tf.compat.v1.get_default_graph()
+    return control_flow_util.GraphOrParentsInXlaContext(graph)
+
+
+def _tensorflow_windows(pool_size, strides, padding):
+    return ((1,) + tuple(pool_size) + (1,), (1,) + tuple(strides) + (1,),
+            padding.upper())
+
+
+def _tensorflow_pool(inputs, pool_size, strides, padding):
     import tensorflow as tf
 
-    ksize = (1,) + tuple(pool_size) + (1,)
-    stride = (1,) + tuple(strides) + (1,)
-    window_max = tf.nn.max_pool2d(switches, ksize, stride, padding.upper())
-    unpooled = tf.raw_ops.MaxPoolGrad(
-        orig_input=switches, orig_output=window_max,
-        grad=tf.cast(updates, switches.dtype), ksize=ksize, strides=stride,
-        padding=padding.upper())
-    return tf.cast(unpooled, updates.dtype)
+    switches = tf.stop_gradient(inputs)
+    if _tensorflow_in_xla():
+        return ops.max_pool(inputs, pool_size, strides, padding), switches
+    ksize, stride, pad = _tensorflow_windows(pool_size, strides, padding)
+    pooled, argmax = tf.nn.max_pool_with_argmax(
+        inputs, ksize, stride, pad, include_batch_in_index=True)
+    setattr(switches, _TF_ARGMAX,
+            ((tuple(pool_size), tuple(strides), padding), argmax))
+    return pooled, switches
+
+
+def _tensorflow_unpool(updates, switches, pool_size, strides, padding):
+    import tensorflow as tf
+
+    ksize, stride, pad = _tensorflow_windows(pool_size, strides, padding)
+    if _tensorflow_in_xla():
+        # Route in the switches' own dtype: rounding them to the updates'
+        # dtype could create ties that move a maximum.
+        window_max = tf.nn.max_pool2d(switches, ksize, stride, pad)
+        unpooled = tf.raw_ops.MaxPoolGrad(
+            orig_input=switches, orig_output=window_max,
+            grad=tf.cast(updates, switches.dtype), ksize=ksize,
+            strides=stride, padding=pad)
+        return tf.cast(unpooled, updates.dtype)
+    kept = getattr(switches, _TF_ARGMAX, None)
+    if kept is not None and kept[0] == (tuple(pool_size), tuple(strides),
+                                        padding):
+        argmax = kept[1]
+    else:  # Switches that lost their indices (a model output, a copy).
+        _, argmax = tf.nn.max_pool_with_argmax(
+            switches, ksize, stride, pad, include_batch_in_index=True)
+    # Only the shape of this input is read.
+    shape_of = tf.cast(switches, updates.dtype)
+
+    @tf.custom_gradient
+    def route(values):
+        unpooled = tf.raw_ops.MaxPoolGradWithArgmax(
+            input=shape_of, grad=values, argmax=argmax, ksize=ksize,
+            strides=stride, padding=pad, include_batch_in_index=True)
+
+        def gradient(upstream):
+            # Each value's gradient is read where it was put.
+            return tf.gather(tf.reshape(upstream, (-1,)), argmax)
+
+        return unpooled, gradient
+
+    return route(updates)
 
 
 _TORCH_INDICES = "_layers_switch_indices"

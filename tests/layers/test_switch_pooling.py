@@ -8,7 +8,8 @@ import pytest
 import layers
 from layers import switch_pooling
 from tests import references
-from tests.layers.backend_utils import compiled, gradients, matrix, to_numpy
+from tests.layers.backend_utils import (compiled, gradients, matrix,
+                                        tensorflow_only, to_numpy)
 
 CONFIGS = [
     # pool, strides, padding, input (H, W)
@@ -158,6 +159,38 @@ def test_switches_from_another_pooling_are_recomputed():
     _, where = references.max_pool_argmax(x, (3, 3), (3, 3), "valid")
     np.testing.assert_allclose(to_numpy(y),
                                references.switch_unpool(updates, where, (6, 6)))
+
+
+@tensorflow_only
+@pytest.mark.parametrize("kept", [True, False])
+def test_tensorflow_graphs_route_by_the_poolings_own_indices(kept,
+                                                            monkeypatch):
+    # Outside XLA the pooling's argmax rides on the switches: the unpooling
+    # finds no maximum again unless the switches lost it (here: a copy).
+    import tensorflow as tf
+
+    calls = []
+    argmax = tf.nn.max_pool_with_argmax
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].shape)
+        return argmax(*args, **kwargs)
+
+    monkeypatch.setattr(tf.nn, "max_pool_with_argmax", counted)
+    pool = layers.MaxPoolingWithSwitches2D(3, 2, "same")
+    unpool = pool.matching_unpooling()
+
+    @tf.function
+    def roundtrip(t):
+        pooled, switches = pool(t)
+        return unpool(pooled * 2.0, switches if kept else tf.identity(switches))
+
+    x = _random_input((7, 6), seed=6, ties=True)
+    y = roundtrip(x)
+    assert len(calls) == (1 if kept else 2)
+    pooled, where = references.max_pool_argmax(x, (3, 3), (2, 2), "same")
+    np.testing.assert_allclose(
+        to_numpy(y), references.switch_unpool(pooled * 2.0, where, (7, 6)))
 
 
 def test_bad_arguments_and_inputs():
