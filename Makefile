@@ -22,8 +22,10 @@ $(STAMP): setup.cfg pyproject.toml
 
 # One worker per core, at most 4: most of the suite's time is single-threaded
 # (starting scripts, importing TensorFlow), so two workers halve it on 2 cores.
+# Tests go out one at a time, longest first (tests/conftest.py), so that no
+# worker is left with a queue of long tests while the others are idle.
 test: $(STAMP)
-	$(PY) -m pytest -q -n auto --maxprocesses=4 --durations=15
+	$(PY) -m pytest -q -n auto --maxprocesses=4 --maxschedchunk=1 --durations=15
 
 # The main job on the built-in synthetic chairs: train, then render and score.
 demo: $(STAMP)

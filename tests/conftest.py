@@ -9,11 +9,41 @@ import keras  # noqa: E402
 import pytest  # noqa: E402
 
 
+def _expected_seconds(item):
+    marker = item.get_closest_marker("slow")
+    if marker is None:
+        return 0
+    return marker.kwargs.get("seconds", 20)
+
+
 def pytest_collection_modifyitems(items):
-    """The slow tests first: pytest-xdist hands tests out in this order, and
-    a long test started last would leave the other workers idle at the
-    end (longest first is the classic balanced schedule)."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The longest tests first (`slow(seconds=...)`, their time on 2 cores):
+    `make test` hands tests to the workers one at a time in this order
+    (--maxschedchunk=1), and longest-first is the classic balanced
+    schedule; a long test started last would leave the other workers idle
+    at the end."""
+    items.sort(key=lambda item: -_expected_seconds(item))
+
+
+def _shared_across_workers(tmp_path_factory, name, make):
+    """`make(folder)` once per test session, whichever pytest-xdist worker
+    asks first; the others wait for it and reuse `folder`."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of this session
+    folder = root / name
+    with FileLock(str(folder) + ".lock"):
+        done = root / (name + ".done")
+        if not done.exists():
+            if folder.exists():  # a worker died while making it
+                import shutil
+                shutil.rmtree(folder)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return str(folder)
 
 
 @pytest.fixture(autouse=True)
@@ -28,12 +58,13 @@ def _restore_keras_globals():
 @pytest.fixture(scope="session")
 def chairs_data_dir(tmp_path_factory):
     """A TFDS data_dir holding 3 synthetic chairs at 32x32, built once."""
-    from gen.data import chairs_data
+    def build(data_dir):
+        from gen.data import chairs_data
 
-    data_dir = tmp_path_factory.mktemp("tfds")
-    chairs_data.load_chairs("synthetic_chairs", data_dir=str(data_dir),
-                               resolution=32, num_chairs=3)
-    return str(data_dir)
+        chairs_data.load_chairs("synthetic_chairs", data_dir=str(data_dir),
+                                resolution=32, num_chairs=3)
+
+    return _shared_across_workers(tmp_path_factory, "tfds", build)
 
 
 TINY_RUN_FLAGS = dict(num_chairs=3, resolution=32, width=0.125, batch_size=8,
@@ -43,14 +74,16 @@ TINY_RUN_FLAGS = dict(num_chairs=3, resolution=32, width=0.125, batch_size=8,
 
 @pytest.fixture(scope="session")
 def tiny_run(chairs_data_dir, tmp_path_factory):
-    """A finished tiny training run (workdir path), trained once."""
-    from gen.training import train_config, trainer
+    """A finished tiny training run (workdir path), trained once. Every
+    worker reads it: tests that write into a run use a copy."""
+    def train(workdir):
+        from gen.training import train_config, trainer
 
-    workdir = tmp_path_factory.mktemp("runs") / "tiny"
-    config = train_config.TrainConfig(data_dir=chairs_data_dir,
-                                      **TINY_RUN_FLAGS)
-    trainer.train(config, str(workdir), echo=lambda line: None)
-    return str(workdir)
+        config = train_config.TrainConfig(data_dir=chairs_data_dir,
+                                          **TINY_RUN_FLAGS)
+        trainer.train(config, str(workdir), echo=lambda line: None)
+
+    return _shared_across_workers(tmp_path_factory, "tiny", train)
 
 
 @pytest.fixture(scope="session")

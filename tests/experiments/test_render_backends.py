@@ -15,8 +15,9 @@ from tests.experiments.test_render import _tile
 from tests.scripts import backend_env, run_script
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("backend", ["jax", "torch"])
+@pytest.mark.parametrize("backend", [
+    pytest.param("jax", marks=pytest.mark.slow(seconds=40)),
+    pytest.param("torch", marks=pytest.mark.slow(seconds=20))])
 def test_the_same_pictures_on_every_backend(backend, tiny_run,
                                             tiny_generator_and_data, tmp_path):
     chairs, views = (0, 2), (0, 4, 35)

@@ -59,7 +59,7 @@ def test_rendered_chairs_without_its_manual_data(tmp_path):
     assert_user_error(result, "rendered_chairs")
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=45)
 def test_resume_after_sigkill_continues_at_the_last_checkpoint(chairs_data_dir,
                                                                 tmp_path):
     workdir = tmp_path / "run"
@@ -88,7 +88,7 @@ def test_resume_after_sigkill_continues_at_the_last_checkpoint(chairs_data_dir,
     assert "done at step 24" in log
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=35)
 def test_a_moved_run_opens_and_resumes_from_another_directory(
         tiny_run, chairs_data_dir, tmp_path):
     """A run copied to another folder, its data directory gone from where
@@ -123,7 +123,7 @@ def test_a_moved_run_opens_and_resumes_from_another_directory(
         "steps": [12, 14]}
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=10)
 def test_the_accelerator_command_runs_on_a_cpu_too(chairs_data_dir, tmp_path,
                                                    monkeypatch):
     """`make accelerator`'s flagfile (the demo's settings, 8 minutes, "auto"

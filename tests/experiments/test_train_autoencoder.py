@@ -13,6 +13,7 @@ from gen.training import train_autoencoder
 from tests.scripts import assert_user_error, run_script
 
 
+@pytest.mark.slow(seconds=22)
 def test_trains_both_autoencoders_and_compares_them(tmp_path):
     data_dir, workdir = tmp_path / "data", tmp_path / "ae"
     data_dir.mkdir()

@@ -30,7 +30,7 @@ def _stage(number, workdir, data_dir, *overrides):
         (workdir / "config.json").read_text())
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=50)
 def test_three_stages_grow_the_generator(chairs_data_dir, tmp_path,
                                         monkeypatch):
     monkeypatch.chdir(ROOT)  # where the flagfiles name each other

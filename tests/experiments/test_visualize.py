@@ -25,6 +25,7 @@ def _check_tiles(summary, deconv, images_by_name, to_model):
                 tile["activation"], rel=1e-4, abs=1e-5)
 
 
+@pytest.mark.slow(seconds=19)
 def test_trains_a_chairs_convnet_and_shows_its_conv_layers(tmp_path):
     data_dir, out = tmp_path / "data", tmp_path / "vis"
     data_dir.mkdir()

@@ -63,6 +63,7 @@ gen.cli.run(main)
 """
 
 
+@pytest.mark.slow(seconds=17)
 def test_scripts_start_quietly_unless_verbose(monkeypatch, tmp_path):
     """A script that imports TensorFlow prints none of its native start-up
     lines; --verbose brings them back."""

@@ -43,8 +43,9 @@ def _tail(text, limit=8000):
 
 
 @starts_other_backends
-@pytest.mark.slow
-@pytest.mark.parametrize("backend", ["jax", "torch"])
+@pytest.mark.parametrize("backend", [
+    pytest.param("jax", marks=pytest.mark.slow(seconds=180)),
+    pytest.param("torch", marks=pytest.mark.slow(seconds=25))])
 def test_layer_tests_pass_on(backend, tmp_path):
     saved_models.save(tmp_path / "tensorflow")
     env = {**backend_env(backend), EXCHANGE: str(tmp_path)}

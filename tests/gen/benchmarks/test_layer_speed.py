@@ -65,10 +65,11 @@ def test_bfloat16_leaves_out_what_the_backend_cannot_run():
     assert backends.skip_reason("switch layers, XLA", "float32") is None
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("backend, native", [
-    ("jax", "gradient of reduce_window max"),
-    ("torch", "max_pool2d(return_indices) + max_unpool2d")])
+    pytest.param("jax", "gradient of reduce_window max",
+                 marks=pytest.mark.slow(seconds=25)),
+    pytest.param("torch", "max_pool2d(return_indices) + max_unpool2d",
+                 marks=pytest.mark.slow(seconds=12))])
 def test_bench_layers_runs_each_backend_in_its_own_process(backend, native):
     result = run_script("bench_layers", f"--backends={backend}", *TINY,
                         timeout=120)

@@ -27,6 +27,7 @@ def _losses(workdir):
                 re.finditer(r"^step +\d+/\d+ +loss ([0-9.]+)", f.read(), re.M)]
 
 
+@pytest.mark.slow(seconds=20)
 def test_short_run_lowers_the_loss_and_writes_its_outputs(chairs_data_dir,
                                                           tmp_path):
     workdir = tmp_path / "run"
@@ -70,11 +71,13 @@ def test_saved_generator_equals_the_last_checkpoint(tiny_run, chairs_data_dir):
                                    atol=1e-6)
 
 
-def test_running_again_resumes_and_finishes(tiny_run, chairs_data_dir):
-    result = trainer.train(_config(chairs_data_dir), tiny_run,
-                         echo=lambda line: None)
+def test_running_again_resumes_and_finishes(tiny_run, chairs_data_dir,
+                                            tmp_path):
+    workdir = _copy_run(tiny_run, tmp_path)
+    result = trainer.train(_config(chairs_data_dir), workdir,
+                           echo=lambda line: None)
     assert result.step == 12
-    with open(os.path.join(tiny_run, "log.txt")) as f:
+    with open(os.path.join(workdir, "log.txt")) as f:
         assert "already reached step 12" in f.read()
 
 
@@ -116,6 +119,7 @@ def _copy_run(tiny_run, tmp_path):
     return str(copy)
 
 
+@pytest.mark.slow(seconds=25)
 def test_raising_steps_continues_with_the_new_horizon(chairs_data_dir,
                                                       tmp_path):
     workdir = str(tmp_path / "run")
@@ -151,6 +155,7 @@ def test_steps_below_the_step_reached_are_refused(tiny_run, chairs_data_dir,
     assert open(os.path.join(workdir, "config.json")).read() == before
 
 
+@pytest.mark.slow(seconds=22)
 def test_init_from_loads_what_matches_and_trains_the_fresh_layers_first(
         tiny_run, chairs_data_dir, tmp_path):
     from gen.models import chairs_generator
