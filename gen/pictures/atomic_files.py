@@ -50,13 +50,7 @@ def write_gif(path, frames, frame_ms=80, loop=0):
     """Writes an animated GIF from (T, H, W, 3) frames; loops forever by
     default."""
     frames = grids.as_rgb(grids.to_uint8(frames))
-    # Each frame gets its own 256 colours. Pillow's default (median cut)
-    # takes 15-45 ms a frame, most of the time a run spends on its final
-    # turntable; the fast octree takes 1 ms, for a mean error of about 3
-    # levels of 255 on smooth gradients instead of 2.
-    pictures = [Image.fromarray(f).quantize(
-        256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-        for f in frames]
+    pictures = [Image.fromarray(f) for f in frames]
     with atomic_path(path, ".gif") as temporary:
         pictures[0].save(temporary, format="GIF", save_all=True,
                          append_images=pictures[1:], duration=frame_ms,
