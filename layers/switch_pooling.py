@@ -363,12 +363,31 @@ def _native_unpool(updates, switches, pool_size, strides, padding):
     return unpool_by_windows(updates, switches, pool_size, strides, padding)
 
 
+# Indices that a pooling found, kept on the switches tensor it returns (a new
+# tensor object) for the unpooling, keyed by the pooling's arguments: an
+# unpooling with other arguments, or switches that lost them (a model's
+# output, a copy), finds the maxima again.
+_KEPT_INDICES = "_layers_switch_indices"
+
+
+def _keep_indices(switches, pool_size, strides, padding, indices):
+    setattr(switches, _KEPT_INDICES,
+            ((tuple(pool_size), tuple(strides), padding), indices))
+
+
+def _kept_indices(switches, pool_size, strides, padding):
+    """The indices kept by `_keep_indices` for these arguments, or None."""
+    kept = getattr(switches, _KEPT_INDICES, None)
+    if kept is None or kept[0] != (tuple(pool_size), tuple(strides), padding):
+        return None
+    return kept[1]
+
+
 # TensorFlow: outside XLA, `max_pool_with_argmax` finds each window's first
 # maximum once (row-major order on ties, on CPU and GPU); the indices ride on
 # the switches tensor to the unpooling, which routes values with the
 # max-pool gradient kernel (it adds overlaps). Under XLA, which has no
 # argmax kernel, MaxPool and MaxPoolGrad (SelectAndScatter) do the same.
-_TF_ARGMAX = "_layers_switch_argmax"
 
 
 def _tensorflow_in_xla():
@@ -396,8 +415,7 @@ def _tensorflow_pool(inputs, pool_size, strides, padding):
     ksize, stride, pad = _tensorflow_windows(pool_size, strides, padding)
     pooled, argmax = tf.nn.max_pool_with_argmax(
         inputs, ksize, stride, pad, include_batch_in_index=True)
-    setattr(switches, _TF_ARGMAX,
-            ((tuple(pool_size), tuple(strides), padding), argmax))
+    _keep_indices(switches, pool_size, strides, padding, argmax)
     return pooled, switches
 
 
@@ -414,11 +432,8 @@ def _tensorflow_unpool(updates, switches, pool_size, strides, padding):
             grad=tf.cast(updates, switches.dtype), ksize=ksize,
             strides=stride, padding=pad)
         return tf.cast(unpooled, updates.dtype)
-    kept = getattr(switches, _TF_ARGMAX, None)
-    if kept is not None and kept[0] == (tuple(pool_size), tuple(strides),
-                                        padding):
-        argmax = kept[1]
-    else:  # Switches that lost their indices (a model output, a copy).
+    argmax = _kept_indices(switches, pool_size, strides, padding)
+    if argmax is None:
         _, argmax = tf.nn.max_pool_with_argmax(
             switches, ksize, stride, pad, include_batch_in_index=True)
     # Only the shape of this input is read.
@@ -437,9 +452,6 @@ def _tensorflow_unpool(updates, switches, pool_size, strides, padding):
         return unpooled, gradient
 
     return route(updates)
-
-
-_TORCH_INDICES = "_layers_switch_indices"
 
 
 def _torch_max_pool(x, pool_size, strides, padding):
@@ -466,10 +478,7 @@ def _torch_max_pool(x, pool_size, strides, padding):
 def _torch_pool(inputs, pool_size, strides, padding):
     pooled, indices = _torch_max_pool(inputs, pool_size, strides, padding)
     switches = inputs.detach()
-    # The unpooling needs these indices again: keep them on the switches
-    # (a new tensor object), keyed by the pooling arguments.
-    setattr(switches, _TORCH_INDICES,
-            ((tuple(pool_size), tuple(strides), padding), indices))
+    _keep_indices(switches, pool_size, strides, padding, indices)
     return pooled, switches
 
 
@@ -477,13 +486,10 @@ def _torch_unpool(updates, switches, pool_size, strides, padding):
     import torch
     import torch.nn.functional as F
 
-    key = (tuple(pool_size), tuple(strides), padding)
-    kept = getattr(switches, _TORCH_INDICES, None)
-    if kept is not None and kept[0] == key:
-        indices, (top, left, hp, wp) = kept[1]
-    else:
-        _, (indices, (top, left, hp, wp)) = _torch_max_pool(
-            switches, pool_size, strides, padding)
+    kept = _kept_indices(switches, pool_size, strides, padding)
+    if kept is None:
+        _, kept = _torch_max_pool(switches, pool_size, strides, padding)
+    indices, (top, left, hp, wp) = kept
     n, h, w, c = switches.shape
     values = updates.permute(0, 3, 1, 2)
     if strides[0] >= pool_size[0] and strides[1] >= pool_size[1]:

@@ -1,6 +1,7 @@
 """Shared test set-up: quiet TensorFlow, restore global Keras state."""
 
 import os
+import shutil
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -38,7 +39,6 @@ def _shared_across_workers(tmp_path_factory, name, make):
         done = root / (name + ".done")
         if not done.exists():
             if folder.exists():  # a worker died while making it
-                import shutil
                 shutil.rmtree(folder)
             folder.mkdir()
             make(folder)
