@@ -1,6 +1,7 @@
 """`python -m experiments.train` as a person runs it."""
 
 import json
+import math
 import re
 import signal
 import subprocess
@@ -63,8 +64,10 @@ def test_rendered_chairs_without_its_manual_data(tmp_path):
 def test_resume_after_sigkill_continues_at_the_last_checkpoint(chairs_data_dir,
                                                                 tmp_path):
     workdir = tmp_path / "run"
+    # The demo probes' schedule (docs/training.md): a warm-up, then cosine.
     flags = _flags(chairs_data_dir, workdir, steps=24, checkpoint_every=4,
-                   sample_every=1000, log_every=4)
+                   sample_every=1000, log_every=4, learning_rate=1e-3,
+                   warmup_steps=20, schedule="cosine")
     process = subprocess.Popen([sys.executable, "-m", "experiments.train"] + flags,
                                stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -86,6 +89,17 @@ def test_resume_after_sigkill_continues_at_the_last_checkpoint(chairs_data_dir,
     assert f"restored step {killed_at}" in log
     assert f"training steps {killed_at + 1}..24" in log
     assert "done at step 24" in log
+    # After the restart, each progress line shows the learning rate after
+    # the step it names: 1e-3 under a cosine over 24 steps, times a warm-up
+    # over 20 (long, so that the lines checked show both factors).
+    printed = {int(step): float(rate) for step, rate in re.findall(
+        r"step +(\d+)/24 .* lr (\S+) ", log)}
+    for step in range(killed_at + 4, 25, 4):
+        rate = 1e-3 * 0.5 * (1 + math.cos(math.pi * step / 24)) * min(
+            (step + 1) / 20, 1)
+        # Printed with 3 significant digits.
+        assert printed[step] == pytest.approx(rate, rel=6e-3, abs=1e-9), (
+            step, printed)
 
 
 @pytest.mark.slow(seconds=35)
