@@ -1,6 +1,6 @@
 """The callbacks of a training run, each one job, run by Keras `fit` after
-every step: stop on a broken loss, stop after a time limit, save
-checkpoints, report progress (terminal, log.txt, TensorBoard), and draw
+every step: stop on a broken loss, stop after a time limit, time the
+steps (to fit a run to its time), save checkpoints, report progress (terminal, log.txt, TensorBoard), and draw
 held-out samples with their scores.
 
 Each knows the step the run started from (`start_step`), so that the steps
@@ -63,6 +63,51 @@ class TimeLimit(keras.callbacks.Callback):
             over = self.agree(over)
         if over:
             self.stopped = True
+            self.model.stop_training = True
+
+
+FIT_SAFETY = 0.97  # of the time left, so that the last steps, a sample grid
+# or a checkpoint of a run fitted to its time do not meet the limit itself
+
+
+def steps_that_fit(steps, step, seconds_per_step, seconds_left):
+    """The last step a run can reach: `steps`, or earlier when the time
+    left (`seconds_left`, at `step`) does not hold them at
+    `seconds_per_step`. Never before `step + 1`."""
+    more = int(FIT_SAFETY * max(seconds_left, 0.0) / seconds_per_step)
+    return max(step + 1, min(steps, step + more))
+
+
+class StepClock(keras.callbacks.Callback):
+    """Measures the step time for --fit_to_time, then stops this `fit`.
+
+    The first step traces and compiles: its time is kept apart
+    (`first_step_seconds`, paid again when the step is traced anew). The
+    clock stops once it has timed at least `min_steps` further steps over at
+    least `min_seconds`; `seconds_per_step` is then set and `fit` stops, so
+    that the trainer can give the schedule its new horizon and go on.
+    """
+
+    def __init__(self, min_steps, min_seconds):
+        super().__init__()
+        self.min_steps, self.min_seconds = min_steps, min_seconds
+        self.began = self.first = None
+        self.timed = 0
+        self.first_step_seconds = self.seconds_per_step = None
+
+    def on_train_begin(self, logs=None):
+        self.began = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = now
+            self.first_step_seconds = now - self.began
+            return
+        self.timed += 1
+        if (self.seconds_per_step is None and self.timed >= self.min_steps
+                and now - self.first >= self.min_seconds):
+            self.seconds_per_step = (now - self.first) / self.timed
             self.model.stop_training = True
 
 

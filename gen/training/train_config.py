@@ -22,7 +22,8 @@ STRATEGIES = ("default", "mirrored", "multi_worker")
 # may change when a run is resumed.
 OPERATIONAL_FIELDS = ("checkpoint_every", "sample_every", "log_every",
                       "keep_checkpoints", "precision", "jit_compile",
-                      "strategy", "data_dir", "max_train_minutes")
+                      "strategy", "data_dir", "max_train_minutes",
+                      "fit_to_time")
 # Fields a resumed run may change, recorded in its config.json history:
 # --steps continues a run (never below the step it reached); --init_from
 # only matters when a run starts.
@@ -111,6 +112,13 @@ class TrainConfig:
     max_train_minutes: float | None = setting(
         None, "Stop after this much training wall time (checkpoint, results; "
         "run again to continue).")
+    fit_to_time: bool = setting(
+        False, "With --max_train_minutes: time the first steps and, when "
+        "--steps would not fit in the minutes, end the run at the step that "
+        "fits, with the learning-rate schedule (and the augmentation ramp) "
+        "ending there too, so that it still decays fully. Decided once per "
+        "horizon (a new run, or a changed --steps) and kept in config.json; "
+        "one worker only.")
     init_from: str | None = setting(
         None, "Start a new run from another generator's weights: a run's "
         "workdir or a .keras generator. Every layer with the same name and "
@@ -155,6 +163,17 @@ class TrainConfig:
                             "it cannot be used with "
                             f"--dataset={self.dataset}.")
         self._check_schedule()
+        if self.fit_to_time and self.max_train_minutes is None:
+            raise UserError(
+                "--fit_to_time fits the run to --max_train_minutes, which "
+                "is not set; give --max_train_minutes=N or leave "
+                "--fit_to_time out.")
+        if self.fit_to_time and self.strategy == "multi_worker":
+            raise UserError(
+                "--fit_to_time times the steps of one worker, and workers "
+                "would each choose their own end; with "
+                "--strategy=multi_worker give the run's length as --steps "
+                "(and --max_train_minutes to stop it) instead.")
         if self.train_only_new_steps:
             if self.init_from is None:
                 raise UserError(
@@ -217,12 +236,13 @@ class TrainConfig:
             for name in ("data_dir", "chair_list", "init_from")
             if getattr(self, name) is not None})
 
-    @property
-    def ramp_steps(self):
+    def ramp_steps(self, horizon):
+        """Steps of the augmentation ramp in a run that ends at `horizon`
+        (--steps, or the step --fit_to_time chose)."""
         if not self.augment:
             return 0
         if self.augment_ramp_steps is None:
-            return self.steps // 4
+            return horizon // 4
         return self.augment_ramp_steps
 
     def to_dict(self):

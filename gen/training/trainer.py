@@ -17,7 +17,10 @@ A run writes everything under its workdir (layout in WORKSPACE.md):
 Resuming: running again with the same settings continues from the latest
 checkpoint, after a clean stop or a SIGKILL at any moment; a higher --steps
 continues a finished run (the learning-rate schedule takes the new total as
-its horizon; config.json records the change and its step). Checkpoints hold
+its horizon; config.json records the change and its step). With
+--fit_to_time a run that would not reach --steps within --max_train_minutes
+ends where it can (timed over its first steps), its schedule with it; the
+end is kept in config.json, so resuming ends there too. Checkpoints hold
 the model's and the optimiser's variables (with the step count);
 tf.train.CheckpointManager writes each one under a temporary name and
 publishes it by rewriting its index file atomically, so a kill leaves the
@@ -40,6 +43,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gen import progress
 from gen.data import chairs_data, input_pipeline, splits
 from gen.errors import UserError
 from gen.evaluation import scoring
@@ -49,6 +53,10 @@ from gen.training import callbacks, distributed, runtime, samples, warm_start
 from gen.training import workdir as run_folder
 
 HELDOUT_EVAL_LIMIT = 512  # held-out images scored at each sample step
+# --fit_to_time times at least this many steps after the first (which
+# compiles), over at least this share of --max_train_minutes.
+FIT_CLOCK_STEPS = 10
+FIT_CLOCK_SHARE = 0.02
 TURNTABLE_CHAIRS = 4
 
 
@@ -77,21 +85,28 @@ def _compile(model, optimizer, config, num_classes, jit_compile):
                   jit_compile=jit_compile)
 
 
-def create_model_and_optimizer(config, num_classes, policy, jit_compile):
+def learning_rate(config, horizon=None):
+    """The run's `LearningRate` schedule, ending at `horizon` (default
+    --steps)."""
+    return optimizers.LearningRate(
+        config.learning_rate, horizon or config.steps, config.schedule,
+        config.warmup_steps, config.lr_boundaries, config.lr_factors)
+
+
+def create_model_and_optimizer(config, num_classes, policy, jit_compile,
+                               schedule=None):
     """The compiled generator and its Adam optimiser (variables built).
 
     The optimiser is `gen.models.optimizers.FusedAdam`: Keras' Adam with
     TensorFlow's fused update kernel (same update and slots, a third of the
-    time).
+    time). `schedule`: its learning rate (default `learning_rate(config)`).
 
     Call inside a `tf.distribute` strategy's scope to place them.
     """
     model = chairs_generator.build_generator(
         generator_config(config, num_classes), dtype=policy)
     optimizer = optimizers.FusedAdam(
-        optimizers.LearningRate(config.learning_rate, config.steps,
-                                config.schedule, config.warmup_steps,
-                                config.lr_boundaries, config.lr_factors),
+        schedule or learning_rate(config),
         beta_1=config.beta1, beta_2=config.beta2, epsilon=config.epsilon)
     _compile(model, optimizer, config, num_classes, jit_compile)
     # Slot variables must exist before a checkpoint is restored into them.
@@ -115,6 +130,14 @@ def _load_data(config):
             splits.select(data, holdout=config.holdout, subset="eval"))
 
 
+def _recorded_fit(resume, config):
+    """The end --fit_to_time chose for this --steps in an earlier session,
+    or None (a new run, a changed --steps, or never fitted)."""
+    fit = (resume.record.get("resolved", {}).get("fit_to_time")
+           if resume else None)
+    return fit if fit and fit["steps"] == config.steps else None
+
+
 def _record(config, resolved, resume, init, step):
     """What config.json holds: the settings, what "auto" became, what
     --init_from loaded, and the history of settings changed on resuming."""
@@ -136,6 +159,11 @@ class _Session:
 
     config: object
     model: object
+    schedule: object  # the optimiser's LearningRate
+    horizon: int  # the step the run ends at: --steps, or what fits in time
+    fit_pending: bool  # --fit_to_time has yet to time the steps
+    record: dict  # config.json
+    record_path: str  # where the chief writes it (None on other workers)
     strategy: object
     saver: object
     log: object
@@ -185,10 +213,15 @@ def train(config, workdir, echo=print):
         f"{distributed.worker_count(strategy)} worker(s)")
 
     # 3. Model and optimiser; the last checkpoint, or --init_from's weights.
+    #    The schedule ends at --steps, or where --fit_to_time ended this
+    #    --steps before.
+    fit = _recorded_fit(resume, config)
+    horizon = fit["horizon"] if fit else config.steps
+    schedule = learning_rate(config, horizon)
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         model, optimizer = create_model_and_optimizer(
-            config, data.num_classes, policy, jit)
+            config, data.num_classes, policy, jit, schedule)
     if distributed.worker_count(strategy) > 1:
         distributed.fix_keras_multi_worker(model)
     saver = distributed.CheckpointSaver(
@@ -208,24 +241,29 @@ def train(config, workdir, echo=print):
         f"{'restored step ' + str(step) if step else 'step 0'}")
 
     # 4. Record the settings (and what changed since the last session).
+    resolved = {
+        "precision": policy, "jit_compile": jit,
+        "num_classes": data.num_classes,
+        "train_images": len(train_data.images),
+        "heldout_images": len(heldout.images),
+        "replicas": strategy.num_replicas_in_sync,
+        "workers": distributed.worker_count(strategy),
+        "tensorflow": tf.__version__, "keras": keras.__version__}
+    if fit:
+        resolved["fit_to_time"] = fit
+    record = _record(config, resolved, resume, init, step)
     if chief:
         os.makedirs(workdir, exist_ok=True)
         log.attach(os.path.join(workdir, run_folder.LOG_FILE))
         atomic_files.write_json(
-            os.path.join(workdir, run_folder.CONFIG_FILE),
-            _record(config, {
-                "precision": policy, "jit_compile": jit,
-                "num_classes": data.num_classes,
-                "train_images": len(train_data.images),
-                "heldout_images": len(heldout.images),
-                "replicas": strategy.num_replicas_in_sync,
-                "workers": distributed.worker_count(strategy),
-                "tensorflow": tf.__version__, "keras": keras.__version__},
-                resume, init, step))
+            os.path.join(workdir, run_folder.CONFIG_FILE), record)
     if resume and resume.stored.steps != config.steps:
         log(f"--steps {resume.stored.steps} -> {config.steps} at step {step}: "
             "the learning-rate schedule now ends at step "
             f"{config.steps}")
+    elif fit and horizon < config.steps:
+        log(f"--fit_to_time ended this run at step {horizon} (of --steps="
+            f"{config.steps}) when it started; it still ends there")
 
     # 5. Fit the remaining steps, phase by phase.
     writers = (None, None)
@@ -234,7 +272,12 @@ def train(config, workdir, echo=print):
             os.path.join(workdir, run_folder.TENSORBOARD_DIR, name))
             for name in ("train", "heldout"))
     session = _Session(
-        config=config, model=model, strategy=strategy, saver=saver, log=log,
+        config=config, model=model, schedule=schedule, horizon=horizon,
+        fit_pending=config.fit_to_time and fit is None and step < horizon,
+        record=record,
+        record_path=(os.path.join(workdir, run_folder.CONFIG_FILE) if chief
+                     else None),
+        strategy=strategy, saver=saver, log=log,
         writers=writers,
         samples_dir=os.path.join(workdir, run_folder.SAMPLES_DIR),
         train_data=train_data, heldout=heldout, num_classes=data.num_classes,
@@ -243,13 +286,19 @@ def train(config, workdir, echo=print):
         session.viewer = chairs_generator.build_generator(
             generator_config(config, data.num_classes), dtype="float32",
             name="viewer")
-    if step >= config.steps:
+    if step >= horizon:
         log(f"the run already reached step {step}; writing its results")
-    for end, frozen in _phases(config, init, step):
-        if step < end:
-            step = _fit(session, step, end, frozen)
-            if step < end:  # stopped by the time limit
-                break
+    while True:
+        # The phases are looked at again after every `fit`: --fit_to_time
+        # may have moved the end.
+        pending = [(end, frozen) for end, frozen
+                   in _phases(config, init, step, session.horizon)
+                   if step < end]
+        if not pending:
+            break
+        step, stopped = _fit(session, step, *pending[0])
+        if stopped:  # by the time limit
+            break
 
     # 6. Export, score and draw the result (the chief).
     result = TrainResult(step=step, workdir=workdir, metrics={}, files={})
@@ -262,15 +311,15 @@ def train(config, workdir, echo=print):
     return result
 
 
-def _phases(config, init, step):
-    """[(end step, names of the layers frozen until then)]: with
-    --train_only_new_steps, first the layers --init_from loaded stay as they
-    are, then everything trains."""
+def _phases(config, init, step, horizon):
+    """[(end step, names of the layers frozen until then)] of a run that
+    ends at `horizon`: with --train_only_new_steps, first the layers
+    --init_from loaded stay as they are, then everything trains."""
     phases = []
     if init is not None and config.train_only_new_steps > step:
-        phases.append((min(config.train_only_new_steps, config.steps),
+        phases.append((min(config.train_only_new_steps, horizon),
                        tuple(init["loaded"])))
-    phases.append((config.steps, ()))
+    phases.append((horizon, ()))
     return phases
 
 
@@ -290,9 +339,44 @@ def _set_frozen(session, frozen):
                      session.num_classes, session.jit)
 
 
+def _fit_to_time(session, step, clock):
+    """--fit_to_time: ends the run (and its schedule) at the step that fits
+    in the time left, and records it in config.json."""
+    config, log = session.config, session.log
+    seconds_per_step = clock.seconds_per_step
+    # Less one more compilation: the step is traced again for the new end.
+    left = (60.0 * config.max_train_minutes
+            - (time.perf_counter() - session.started)
+            - clock.first_step_seconds)
+    horizon = callbacks.steps_that_fit(session.horizon, step,
+                                       seconds_per_step, left)
+    session.fit_pending = False
+    timing = (f"{seconds_per_step:.3f} s/step at step {step}, "
+              f"{progress.duration(max(left, 0.0))} of --max_train_minutes="
+              f"{config.max_train_minutes} left")
+    if horizon < session.horizon:
+        log(f"--fit_to_time: {timing}; --steps={session.horizon} would "
+            f"take {progress.duration((session.horizon - step) * seconds_per_step)}"
+            f", so the run ends at step {horizon} (what fits, less "
+            f"{1 - callbacks.FIT_SAFETY:.0%}), and so does its learning-rate "
+            "schedule")
+        session.horizon = session.schedule.total_steps = horizon
+        # The schedule's horizon is a constant of the traced step.
+        session.model.make_train_function(force=True)
+    else:
+        log(f"--fit_to_time: {timing}; --steps={session.horizon} fit")
+    session.record["resolved"]["fit_to_time"] = {
+        "steps": config.steps, "horizon": horizon, "at_step": step,
+        "seconds_per_step": round(seconds_per_step, 5)}
+    if session.record_path is not None:
+        atomic_files.write_json(session.record_path, session.record)
+
+
 def _fit(session, step, end, frozen):
     """Trains from `step` to `end` (or the time limit) with the layers in
-    `frozen` fixed; returns the step reached, with a checkpoint of it saved.
+    `frozen` fixed; returns the step reached and whether the time limit
+    stopped it. A checkpoint of the step reached is saved, unless the fit
+    stopped after timing the steps for --fit_to_time (training goes on).
     """
     config, model, log = session.config, session.model, session.log
     _set_frozen(session, frozen)
@@ -302,7 +386,8 @@ def _fit(session, step, end, frozen):
         dataset = input_pipeline.training_batches(
             session.train_data, batch_size=config.batch_size,
             seed=config.seed, start_step=step, augment=config.augment,
-            ramp_steps=config.ramp_steps, shard=shard, shards=shards,
+            ramp_steps=config.ramp_steps(session.horizon), shard=shard,
+            shards=shards,
             per_replica_batch=per_replica_batch)
         if config.num_transform == 0:
             dataset = dataset.map(_drop_transform)
@@ -318,7 +403,7 @@ def _fit(session, step, end, frozen):
         config.max_train_minutes, session.started,
         agree=(lambda over: distributed.any_worker(strategy, over))
         if several else None)
-    monitor = callbacks.Monitor(log, session.writers[0], step, config.steps,
+    monitor = callbacks.Monitor(log, session.writers[0], step, session.horizon,
                                 config.log_every, config.batch_size, guard)
     fit_callbacks = [
         guard, limit,
@@ -332,6 +417,11 @@ def _fit(session, step, end, frozen):
             log, session.writers[1], session.samples_dir, step,
             config.sample_every, samples.sample_set(session.heldout), scored,
             guard, session.viewer))
+    clock = None
+    if session.fit_pending:
+        clock = callbacks.StepClock(
+            FIT_CLOCK_STEPS, FIT_CLOCK_SHARE * 60.0 * config.max_train_minutes)
+        fit_callbacks.append(clock)
     what = (f"only the {len(model.trainable_weights)} weights of the layers "
             "that started fresh" if frozen else "every layer")
     log(f"training steps {step + 1}..{end} ({what}), batch "
@@ -349,6 +439,9 @@ def _fit(session, step, end, frozen):
             "--learning_rate or add --warmup_steps, and resume or start a "
             "new run.")
     reached = int(model.optimizer.iterations.numpy())
+    if clock is not None and clock.seconds_per_step and not limit.stopped:
+        _fit_to_time(session, reached, clock)
+        return reached, False
     seconds = monitor.step_time()
     if seconds:
         log(f"trained steps {step + 1}..{reached}: {seconds:.3f} s/step, "
@@ -357,12 +450,12 @@ def _fit(session, step, end, frozen):
     if limit.stopped:
         log(f"stopped at step {reached} after --max_train_minutes="
             f"{config.max_train_minutes}; run again to continue to step "
-            f"{config.steps}")
+            f"{session.horizon}")
     if session.saver.latest != os.path.join(session.saver.manager.directory,
                                             f"ckpt-{reached}"):
         with distributed.peers_alive():
             session.saver.save(reached)
-    return reached
+    return reached, limit.stopped
 
 
 def _finish(model, config, data, train_data, heldout, workdir, step, log):

@@ -37,6 +37,10 @@ def _flags(data_dir, workdir, **overrides):
     ("--train_only_new_steps=5", "--train_only_new_steps trains only the "
                                  "layers that did not come from --init_from"),
     ("--init_from=/no/such/run", "--init_from '/no/such/run' does not exist"),
+    ("--fit_to_time", "--fit_to_time fits the run to --max_train_minutes, "
+                      "which is not set"),
+    ("--fit_to_time --max_train_minutes=5 --strategy=multi_worker",
+     "--fit_to_time times the steps of one worker"),
     ("--steps=abc", "flag --steps=abc: invalid literal for int() with base "
                     "10: 'abc'. Run `python -m experiments.train --helpfull` "
                     "to see every flag."),
@@ -152,6 +156,7 @@ def test_the_accelerator_command_runs_on_a_cpu_too(chairs_data_dir, tmp_path,
         "--num_chairs=3", "--resolution=32", "--width=0.125", "--batch_size=8",
         "--steps=3", "--log_every=1")
     assert (config.precision, config.jit_compile) == ("auto", "auto")
+    assert config.fit_to_time and config.max_train_minutes == 8
     trainer.train(config, workdir, echo=lambda line: None)
     log = (tmp_path / "run" / "log.txt").read_text()
     assert "precision: " in log and "jit_compile: " in log

@@ -145,6 +145,47 @@ def test_raising_steps_continues_with_the_new_horizon(chairs_data_dir,
         (4, {"steps": [4, 8]})]
 
 
+@pytest.mark.slow(seconds=30)
+def test_fit_to_time_ends_the_run_and_its_schedule_within_the_minutes(
+        chairs_data_dir, tmp_path):
+    """--steps=100000 cannot fit in 12 seconds: the run times its first
+    steps, ends at the step that fits, and its cosine reaches zero there;
+    running it again ends at the same step (kept in config.json)."""
+    workdir = str(tmp_path / "run")
+    config = _config(chairs_data_dir, steps=100_000, schedule="cosine",
+                     max_train_minutes=0.2, fit_to_time=True, log_every=5,
+                     checkpoint_every=100_000, sample_every=100_000)
+    trainer.train(config, workdir, echo=lambda line: None)
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    fit = record["resolved"]["fit_to_time"]
+    end = fit["horizon"]
+    assert fit["steps"] == 100_000 and 11 <= fit["at_step"] < end < 100_000
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert re.search(
+        rf"--fit_to_time: [0-9.]+ s/step at step {fit['at_step']}, 0m\d\ds of "
+        r"--max_train_minutes=0.2 left; --steps=100000 would take [0-9hm]+s, "
+        rf"so the run ends at step {end} \(what fits, less 3%\), and so "
+        "does its learning-rate schedule", log), log
+    # Timed on a busy machine, the last steps may meet the time limit
+    # itself; the same flags then finish the run at the same step.
+    result = trainer.train(config, workdir, echo=lambda line: None)
+    assert result.step == end
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert log.count("--fit_to_time:") == 1
+    # The schedule ended with the run: the last line is at the end, lr 0.
+    last = [line for line in log.splitlines() if line.startswith("step ")][-1]
+    assert last.startswith(f"step {end:>7d}/{end} ") and "lr 0.00e+00" in last
+    # The line before it is on the cosine to `end`, not to 100000.
+    before = [line for line in log.splitlines() if line.startswith("step ")][-2]
+    step = int(before.split()[1].split("/")[0])
+    expected = 5e-4 * 0.5 * (1 + np.cos(np.pi * step / end))
+    assert f"lr {expected:.2e}" in before, (before, end)
+    assert json.loads((tmp_path / "run" / "config.json").read_text())[
+        "resolved"]["fit_to_time"] == fit
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())[
+        "step"] == end
+
+
 def test_steps_below_the_step_reached_are_refused(tiny_run, chairs_data_dir,
                                                   tmp_path):
     workdir = _copy_run(tiny_run, tmp_path)
