@@ -154,7 +154,7 @@ def test_the_accelerator_command_runs_on_a_cpu_too(chairs_data_dir, tmp_path,
         "--flagfile=experiments/configs/accelerator.flags",
         f"--workdir={tmp_path / 'run'}", f"--data_dir={chairs_data_dir}",
         "--num_chairs=3", "--resolution=32", "--width=0.125", "--batch_size=8",
-        "--steps=3", "--log_every=1")
+        "--steps=3", "--warmup_steps=0", "--log_every=1")
     assert (config.precision, config.jit_compile) == ("auto", "auto")
     assert config.fit_to_time and config.max_train_minutes == 8
     trainer.train(config, workdir, echo=lambda line: None)
