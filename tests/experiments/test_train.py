@@ -157,6 +157,7 @@ def test_the_accelerator_command_runs_on_a_cpu_too(chairs_data_dir, tmp_path,
         "--steps=3", "--warmup_steps=0", "--log_every=1")
     assert (config.precision, config.jit_compile) == ("auto", "auto")
     assert config.fit_to_time and config.max_train_minutes == 8
+    assert config.learning_rate == 5e-4  # the authors' rate at full width
     trainer.train(config, workdir, echo=lambda line: None)
     log = (tmp_path / "run" / "log.txt").read_text()
     assert "precision: " in log and "jit_compile: " in log
