@@ -1,7 +1,8 @@
 """The callbacks of a training run, each one job, run by Keras `fit` after
 every step: stop on a broken loss, stop after a time limit, time the
-steps (to fit a run to its time), save checkpoints, report progress (terminal, log.txt, TensorBoard), and draw
-held-out samples with their scores.
+steps (to fit a run to its time), save checkpoints, report progress
+(terminal, log.txt, TensorBoard), and draw held-out samples with their
+scores.
 
 Each knows the step the run started from (`start_step`), so that the steps
 it reports and saves at are the run's, not the `fit` call's.

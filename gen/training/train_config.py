@@ -85,7 +85,8 @@ class TrainConfig:
                             "network as theta.")
     augment_ramp_steps: int | None = setting(
         None, "Steps over which the augmentation strength ramps from 0 to 1 "
-        "(default: a quarter of --steps).")
+        "(default: a quarter of the run's steps, --steps or where "
+        "--fit_to_time ends it).")
     holdout: str = setting(
         "views", "What is held out for evaluation: views (every 5th azimuth "
         "of every chair: no transfer); target_views (every 5th azimuth of the "
@@ -173,7 +174,9 @@ class TrainConfig:
                 "--fit_to_time times the steps of one worker, and workers "
                 "would each choose their own end; with "
                 "--strategy=multi_worker give the run's length as --steps "
-                "(and --max_train_minutes to stop it) instead.")
+                "(and --max_train_minutes to stop it) instead, and "
+                "--nofit_to_time after a flagfile that sets it (the "
+                "demo's does).")
         if self.train_only_new_steps:
             if self.init_from is None:
                 raise UserError(

@@ -141,6 +141,24 @@ def test_a_moved_run_opens_and_resumes_from_another_directory(
         "steps": [12, 14]}
 
 
+def test_the_demo_flags_on_several_workers_as_the_guide_gives_them(
+        monkeypatch):
+    """docs/training.md's N-machine command: the demo's flagfile fits one
+    machine's run to its minutes, so workers say --nofit_to_time; without
+    it the command is refused with that advice."""
+    from gen.errors import UserError
+
+    monkeypatch.chdir(ROOT)
+    command = ["--flagfile=experiments/configs/demo.flags",
+               "--workdir=/shared/runs/demo2", "--strategy=multi_worker"]
+    config, _ = train_flags(*command, "--nofit_to_time")
+    assert config.strategy == "multi_worker" and not config.fit_to_time
+    assert (config.steps, config.num_chairs) == (10_000, 200)
+    with pytest.raises(UserError, match="--nofit_to_time after a flagfile "
+                       "that sets it"):
+        train_flags(*command)
+
+
 @pytest.mark.slow(seconds=10)
 def test_the_accelerator_command_runs_on_a_cpu_too(chairs_data_dir, tmp_path,
                                                    monkeypatch):
