@@ -145,7 +145,7 @@ def test_raising_steps_continues_with_the_new_horizon(chairs_data_dir,
         (4, {"steps": [4, 8]})]
 
 
-@pytest.mark.slow(seconds=30)
+@pytest.mark.slow(seconds=45)
 def test_fit_to_time_ends_the_run_and_its_schedule_within_the_minutes(
         chairs_data_dir, tmp_path):
     """--steps=100000 cannot fit in 12 seconds: the run times its first
@@ -186,6 +186,16 @@ def test_fit_to_time_ends_the_run_and_its_schedule_within_the_minutes(
         "resolved"]["fit_to_time"] == fit
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())[
         "step"] == end
+    # A changed --steps is a new horizon: timed again, from where it ended.
+    result = trainer.train(dataclasses.replace(config, steps=100_001), workdir,
+                           echo=lambda line: None)
+    refit = json.loads((tmp_path / "run" / "config.json").read_text())[
+        "resolved"]["fit_to_time"]
+    assert refit["steps"] == 100_001 and refit["at_step"] > end
+    assert end < refit["horizon"] < 100_001
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert log.count("--fit_to_time:") == 2
+    assert f"--steps 100000 -> 100001 at step {end}" in log
 
 
 def test_steps_below_the_step_reached_are_refused(tiny_run, chairs_data_dir,
