@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 import re
 import signal
 import subprocess
@@ -185,3 +186,49 @@ def test_the_accelerator_command_runs_on_a_cpu_too(chairs_data_dir, tmp_path,
                      r"[0-9.]+ dB, mask iou [0-9.]+", log), log
     record = json.loads((tmp_path / "run" / "config.json").read_text())
     assert record["train"]["max_train_minutes"] == 8
+
+
+@pytest.mark.slow(seconds=50)
+def test_every_explore_script_opens_a_run_of_the_demo_flags(
+        chairs_data_dir, tmp_path, monkeypatch):
+    """`make demo` trains the one-stream 1s-S-deep network (no rgb_/mask_
+    branches, extra conv layers): the scripts a user runs next on it, each
+    with its defaults, find their layers there."""
+    from gen.training import trainer
+
+    monkeypatch.chdir(ROOT)
+    workdir = str(tmp_path / "demo")
+    config, _ = train_flags(
+        "--flagfile=experiments/configs/demo.flags", f"--workdir={workdir}",
+        f"--data_dir={chairs_data_dir}", "--num_chairs=3", "--resolution=32",
+        "--width=0.125", "--batch_size=8", "--steps=4", "--warmup_steps=0",
+        "--log_every=2", "--nofit_to_time", "--precision=float32")
+    assert config.variant == "1s-S-deep"
+    trainer.train(config, workdir, echo=lambda line: None)
+
+    def run(name, *args):
+        out = str(tmp_path / name)
+        result = run_script(name, f"--workdir={workdir}", f"--out={out}",
+                            *args)
+        assert result.returncode == 0, (name, result.stderr)
+        return out
+
+    out = run("units")
+    with open(os.path.join(out, "units.json")) as f:
+        assert sorted(json.load(f)["layers"]) == [
+            "conv1", "joint_fc1", "joint_fc2", "maps_fc", "uconv1"]
+    out = run("arithmetic", "--chairs=2,1,1")
+    assert os.listdir(out) == ["arithmetic_2_1_1_class_fc2.png"]
+    out = run("sample", "--num_samples=2")
+    assert sorted(os.listdir(out)) == ["samples_class_fc2.json",
+                                       "samples_class_fc2.png"]
+    out = run("interpolate", "--chairs=0,1", "--steps=3")
+    assert "morph.gif" in os.listdir(out)
+    out = run("render", "--chairs=0", "--real")
+    assert sorted(os.listdir(out)) == ["chairs_views.png",
+                                       "turntable_chair0.gif"]
+    out = run("evaluate")
+    with open(os.path.join(out, "evaluation.json")) as f:
+        evaluation = json.load(f)
+    assert sorted(evaluation["checkerboard"]) == [
+        "uconv1", "uconv2", "uniform_kernel_reference"]
