@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import layers
 from gen import choices
@@ -43,6 +44,44 @@ def test_output_shapes_of_every_variant(variant, resolution):
     if variant == "1s-S-deep":
         extra = [l for l in model.layers if type(l) is keras.layers.Conv2D]
         assert len(extra) == stages - 1
+
+
+def test_foreground_probability_is_channel_1_of_a_softmax():
+    rng = np.random.default_rng(4)
+    # Logits up to +-100: the sigmoid of their difference must not overflow.
+    logits = rng.normal(size=(2, 5, 5, 2)).astype("float32")
+    logits[1] *= 40.0
+    e = np.exp(logits - logits.max(-1, keepdims=True))
+    softmax = e / e.sum(-1, keepdims=True)
+    layer = chairs_generator.ForegroundProbability()
+    variable = tf.Variable(logits)
+    with tf.GradientTape() as tape:
+        p = layer(variable)
+        total = tf.reduce_sum(p)
+    np.testing.assert_allclose(p.numpy(), softmax[..., 1:2], rtol=1e-5,
+                               atol=1e-7)
+    # d p1 / d l1 = p1 p0 = -d p1 / d l0.
+    both = softmax[..., 1] * softmax[..., 0]
+    np.testing.assert_allclose(tape.gradient(total, variable).numpy(),
+                               np.stack([-both, both], -1), rtol=1e-4,
+                               atol=1e-7)
+    assert layer.compute_output_shape((2, 5, 5, 2)) == (2, 5, 5, 1)
+
+
+@pytest.mark.parametrize("start, stop", [(0, 3), (3, 5), (1, 2), (0, 5)])
+def test_slice_channels_and_its_gradient(start, stop):
+    x = tf.Variable(np.arange(2 * 3 * 5, dtype="float32").reshape(2, 3, 5))
+    weights = np.random.default_rng(start).normal(
+        size=(2, 3, stop - start)).astype("float32")
+    layer = chairs_generator.SliceChannels(start, stop)
+    with tf.GradientTape() as tape:
+        y = layer(x)
+        total = tf.reduce_sum(y * weights)
+    np.testing.assert_array_equal(y.numpy(), x.numpy()[..., start:stop])
+    expected = np.zeros((2, 3, 5), "float32")
+    expected[..., start:stop] = weights
+    np.testing.assert_array_equal(tape.gradient(total, x).numpy(), expected)
+    assert layer.compute_output_shape((2, 3, 5)) == (2, 3, stop - start)
 
 
 def test_no_transform_input_and_width():

@@ -12,7 +12,7 @@ import pytest
 from gen.models import chairs_generator, generator_io
 
 
-@pytest.mark.parametrize("variant", ["2s-S"])  # softmax mask, sliced channels
+@pytest.mark.parametrize("variant", ["2s-S", "1s-S"])  # softmax mask; sliced channels
 def test_the_generator_builds_and_runs(variant):
     config = chairs_generator.GeneratorConfig(
         num_classes=4, resolution=32, variant=variant, width=0.125)
