@@ -80,18 +80,37 @@ def steps_that_fit(steps, step, seconds_per_step, seconds_left):
 
 
 class StepClock(keras.callbacks.Callback):
-    """Measures the step time for --fit_to_time, then stops this `fit`.
+    """Measures the step time for --fit_to_time and stops this `fit` when
+    the run's end is to be fitted (again).
 
     The first step traces and compiles: its time is kept apart
     (`first_step_seconds`, paid again when the step is traced anew). The
-    clock stops once it has timed at least `min_steps` further steps over at
-    least `min_seconds`; `seconds_per_step` is then set and `fit` stops, so
-    that the trainer can give the schedule its new horizon and go on.
+    clock times the steps after it, from the first `min_steps` over at
+    least `min_seconds` on:
+
+    - without a `deadline` (the run's end is still to be fitted), it stops
+      at once;
+    - with a `deadline` (a `time.perf_counter()` reading) and the run's
+      `end` step, it stops only when the pace so far has moved more than
+      `slack` steps away from it: more than `slack` of the steps up to
+      `end` would not be reached by the deadline (the machine turned slower
+      than the first timing, and the time limit would cut the run before
+      its schedule ends), or, while `end` is below `most` (--steps), more
+      than `slack` steps beyond `end` would fit (`FIT_SAFETY` kept), which
+      the run would otherwise leave unused. Within the last `settle`
+      seconds before the deadline it lets the run go on: fitting again
+      there would cost a new trace of the step for a few steps.
+
+    When it stops, `seconds_per_step` is set and `fit` ends, so that the
+    trainer can give the schedule its new horizon and go on.
     """
 
-    def __init__(self, min_steps, min_seconds):
+    def __init__(self, min_steps, min_seconds, start_step=0, end=None,
+                 deadline=None, slack=0, most=None, settle=0.0):
         super().__init__()
         self.min_steps, self.min_seconds = min_steps, min_seconds
+        self.start_step, self.end, self.most = start_step, end, most
+        self.deadline, self.slack, self.settle = deadline, slack, settle
         self.began = self.first = None
         self.timed = 0
         self.first_step_seconds = self.seconds_per_step = None
@@ -106,10 +125,23 @@ class StepClock(keras.callbacks.Callback):
             self.first_step_seconds = now - self.began
             return
         self.timed += 1
-        if (self.seconds_per_step is None and self.timed >= self.min_steps
-                and now - self.first >= self.min_seconds):
-            self.seconds_per_step = (now - self.first) / self.timed
-            self.model.stop_training = True
+        if (self.seconds_per_step is not None or self.timed < self.min_steps
+                or now - self.first < self.min_seconds):
+            return
+        pace = (now - self.first) / self.timed
+        if self.deadline is not None:
+            step = self.start_step + batch + 1
+            left = max(self.deadline - now, 0.0)
+            if left < self.settle:
+                return
+            slower = step + left / pace < self.end - self.slack
+            faster = (self.most is not None and self.end < self.most
+                      and step + FIT_SAFETY * left / pace
+                      > self.end + self.slack)
+            if not (slower or faster):
+                return
+        self.seconds_per_step = pace
+        self.model.stop_training = True
 
 
 class Checkpointer(keras.callbacks.Callback):

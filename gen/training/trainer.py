@@ -19,12 +19,13 @@ checkpoint, after a clean stop or a SIGKILL at any moment; a higher --steps
 continues a finished run (the learning-rate schedule takes the new total as
 its horizon; config.json records the change and its step). With
 --fit_to_time a run that would not reach --steps within --max_train_minutes
-ends where it can (timed over its first steps), its schedule with it; the
-end is kept in config.json, so resuming ends there too. Checkpoints hold
-the model's and the optimiser's variables (with the step count);
-tf.train.CheckpointManager writes each one under a temporary name and
-publishes it by rewriting its index file atomically, so a kill leaves the
-previous one intact. The input pipeline is a pure function of (seed, step)
+ends where it can (timed over its first steps, and again if the steps turn
+slower or faster), its schedule with it; the end is kept in config.json, so
+resuming ends there too (or earlier, if the time left would not hold it).
+Checkpoints hold the model's and the optimiser's variables (with the step
+count); tf.train.CheckpointManager writes each one under a temporary name
+and publishes it by rewriting its index file atomically, so a kill leaves
+the previous one intact. The input pipeline is a pure function of (seed, step)
 (`gen.data.input_pipeline.training_batches`), so the data position and the
 augmentation's random draws are restored by the step alone; nothing else in
 the network is random.
@@ -57,6 +58,16 @@ HELDOUT_EVAL_LIMIT = 512  # held-out images scored at each sample step
 # compiles), over at least this share of --max_train_minutes.
 FIT_CLOCK_STEPS = 10
 FIT_CLOCK_SHARE = 0.02
+# After that, the clock goes on timing, and the end is fitted again when the
+# time limit would cut more than this share of the run's steps, or as many
+# more would fit: on a machine whose pace varies by a third (shared CPUs)
+# the run would otherwise be stopped by its limit with the learning rate
+# still far from zero, or end minutes early. Each fitting costs a new trace
+# of the step, so the pace is judged over at least this share of the
+# minutes, and ends that are near enough are left as they are, as is the
+# end in the run's last minutes.
+FIT_RECHECK_SHARE = 0.05  # of the run's steps, and of its last minutes
+FIT_RECHECK_WINDOW = 0.1  # of --max_train_minutes
 TURNTABLE_CHAIRS = 4
 
 
@@ -175,6 +186,9 @@ class _Session:
     jit: bool
     started: float = None  # when training started (the time limit's origin)
     viewer: object = None
+    # --fit_to_time timed this run's end in this session (not in one that
+    # it resumes), so it may also move the end later when steps get faster.
+    fitted_here: bool = False
 
 
 def train(config, workdir, echo=print):
@@ -341,30 +355,41 @@ def _set_frozen(session, frozen):
 
 def _fit_to_time(session, step, clock):
     """--fit_to_time: ends the run (and its schedule) at the step that fits
-    in the time left, and records it in config.json."""
+    in the time left, at the pace `clock` measured (first at the run's
+    first steps, then again whenever the steps got slower, or faster, than
+    that), and records it in config.json."""
     config, log = session.config, session.log
     seconds_per_step = clock.seconds_per_step
     # Less one more compilation: the step is traced again for the new end.
     left = (60.0 * config.max_train_minutes
             - (time.perf_counter() - session.started)
             - clock.first_step_seconds)
-    horizon = callbacks.steps_that_fit(session.horizon, step,
-                                       seconds_per_step, left)
+    horizon = callbacks.steps_that_fit(config.steps, step, seconds_per_step,
+                                       left)
+    first = session.fit_pending
     session.fit_pending = False
+    session.fitted_here = True
     timing = (f"{seconds_per_step:.3f} s/step at step {step}, "
               f"{progress.duration(max(left, 0.0))} of --max_train_minutes="
               f"{config.max_train_minutes} left")
-    if horizon < session.horizon:
+    needed = progress.duration((session.horizon - step) * seconds_per_step)
+    safety = f"what fits, less {1 - callbacks.FIT_SAFETY:.0%}"
+    if first and horizon == session.horizon:
+        log(f"--fit_to_time: {timing}; --steps={session.horizon} fit")
+    elif first:
         log(f"--fit_to_time: {timing}; --steps={session.horizon} would "
-            f"take {progress.duration((session.horizon - step) * seconds_per_step)}"
-            f", so the run ends at step {horizon} (what fits, less "
-            f"{1 - callbacks.FIT_SAFETY:.0%}), and so does its learning-rate "
+            f"take {needed}, so the run ends at step {horizon} ({safety}), "
+            "and so does its learning-rate schedule")
+    else:
+        pace = "slower" if horizon < session.horizon else "faster"
+        log(f"--fit_to_time: the steps got {pace}, {timing}; the steps to "
+            f"{session.horizon} would take {needed}, so the run now ends at "
+            f"step {horizon} ({safety}), and so does its learning-rate "
             "schedule")
+    if horizon != session.horizon:
         session.horizon = session.schedule.total_steps = horizon
         # The schedule's horizon is a constant of the traced step.
         session.model.make_train_function(force=True)
-    else:
-        log(f"--fit_to_time: {timing}; --steps={session.horizon} fit")
     session.record["resolved"]["fit_to_time"] = {
         "steps": config.steps, "horizon": horizon, "at_step": step,
         "seconds_per_step": round(seconds_per_step, 5)}
@@ -418,9 +443,21 @@ def _fit(session, step, end, frozen):
             config.sample_every, samples.sample_set(session.heldout), scored,
             guard, session.viewer))
     clock = None
-    if session.fit_pending:
-        clock = callbacks.StepClock(
-            FIT_CLOCK_STEPS, FIT_CLOCK_SHARE * 60.0 * config.max_train_minutes)
+    if config.fit_to_time:
+        seconds = 60.0 * config.max_train_minutes
+        # Once the end is fitted, the clock only stops a fit that would
+        # not reach it in time.
+        if session.fit_pending:
+            clock = callbacks.StepClock(FIT_CLOCK_STEPS,
+                                        FIT_CLOCK_SHARE * seconds)
+        else:
+            clock = callbacks.StepClock(
+                FIT_CLOCK_STEPS, FIT_RECHECK_WINDOW * seconds,
+                start_step=step, end=session.horizon,
+                deadline=session.started + seconds,
+                slack=FIT_RECHECK_SHARE * session.horizon,
+                most=config.steps if session.fitted_here else None,
+                settle=FIT_RECHECK_SHARE * seconds)
         fit_callbacks.append(clock)
     what = (f"only the {len(model.trainable_weights)} weights of the layers "
             "that started fresh" if frozen else "every layer")

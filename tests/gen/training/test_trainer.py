@@ -4,6 +4,7 @@ import dataclasses
 import json
 import os
 import re
+import time
 
 import keras
 import numpy as np
@@ -147,10 +148,13 @@ def test_raising_steps_continues_with_the_new_horizon(chairs_data_dir,
 
 @pytest.mark.slow(seconds=45)
 def test_fit_to_time_ends_the_run_and_its_schedule_within_the_minutes(
-        chairs_data_dir, tmp_path):
+        chairs_data_dir, tmp_path, monkeypatch):
     """--steps=100000 cannot fit in 12 seconds: the run times its first
     steps, ends at the step that fits, and its cosine reaches zero there;
     running it again ends at the same step (kept in config.json)."""
+    # One fitting only, whatever the load of the machine running the suite
+    # (fitting again is the next test's).
+    monkeypatch.setattr(trainer, "FIT_RECHECK_SHARE", 1.0)
     workdir = str(tmp_path / "run")
     config = _config(chairs_data_dir, steps=100_000, schedule="cosine",
                      max_train_minutes=0.2, fit_to_time=True, log_every=5,
@@ -196,6 +200,58 @@ def test_fit_to_time_ends_the_run_and_its_schedule_within_the_minutes(
     log = (tmp_path / "run" / "log.txt").read_text()
     assert log.count("--fit_to_time:") == 2
     assert f"--steps 100000 -> 100001 at step {end}" in log
+
+
+@pytest.mark.slow(seconds=50)
+@pytest.mark.parametrize("pace", ["slower", "faster"])
+def test_fit_to_time_fits_the_end_again_when_the_steps_change_pace(
+        chairs_data_dir, tmp_path, monkeypatch, pace):
+    """Steps that turn slower, or faster, after the first timing (as when
+    other jobs share the machine): the run fits its end again and ends
+    there, its cosine at zero, neither cut by the time limit nor minutes
+    early."""
+    ends = []
+    fit_to_time = trainer._fit_to_time
+
+    def recording_fit_to_time(session, step, clock):
+        fit_to_time(session, step, clock)
+        ends.append(session.horizon)
+
+    class ChangingPace(trainer.callbacks.NanGuard):
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(batch, logs)
+            # 60 ms more per step after the first timing, or until it.
+            if bool(ends) == (pace == "slower"):
+                time.sleep(0.06)
+
+    monkeypatch.setattr(trainer, "_fit_to_time", recording_fit_to_time)
+    monkeypatch.setattr(trainer.callbacks, "NanGuard",
+                        ChangingPace)
+    workdir = tmp_path / "run"
+    config = _config(chairs_data_dir, steps=100_000, schedule="cosine",
+                     max_train_minutes=0.6, fit_to_time=True, log_every=5,
+                     checkpoint_every=100_000, sample_every=100_000)
+    result = trainer.train(config, str(workdir), echo=lambda line: None)
+    log = (workdir / "log.txt").read_text()
+    assert len(ends) >= 2, (ends, log)
+    assert ends[1] < ends[0] if pace == "slower" else ends[1] > ends[0], ends
+    assert re.search(
+        rf"--fit_to_time: the steps got {pace}, [0-9.]+ s/step at step \d+, "
+        r"0m\d\ds of --max_train_minutes=0.6 left; the steps to "
+        rf"{ends[0]} would take [0-9hm]+s, so the run now ends at step "
+        rf"{ends[1]} \(what fits, less 3%\)", log), log
+    assert ends[-1] == json.loads((workdir / "config.json").read_text())[
+        "resolved"]["fit_to_time"]["horizon"]
+    # It ended where it was last fitted, or the time limit cut no more than
+    # the steps that are not fitted again (5% of them), where the cosine is
+    # 1% of its peak (2% at the last line, up to 4 steps before).
+    slack = trainer.FIT_RECHECK_SHARE * ends[-1]
+    assert ends[-1] - slack <= result.step <= ends[-1]
+    assert (result.step == ends[-1]) == ("stopped at step" not in log)
+    last = [line for line in log.splitlines() if line.startswith("step ")][-1]
+    if result.step == ends[-1]:
+        assert last.startswith(f"step {ends[-1]:>7d}/{ends[-1]} ")
+    assert float(re.search(r" lr ([0-9.e+-]+)", last).group(1)) < 1e-5
 
 
 def test_steps_below_the_step_reached_are_refused(tiny_run, chairs_data_dir,
