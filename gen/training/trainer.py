@@ -445,8 +445,8 @@ def _fit(session, step, end, frozen):
     clock = None
     if config.fit_to_time:
         seconds = 60.0 * config.max_train_minutes
-        # Once the end is fitted, the clock only stops a fit that would
-        # not reach it in time.
+        # Once the end is fitted, the clock only stops a fit whose pace
+        # has moved the end that fits in the minutes (StepClock).
         if session.fit_pending:
             clock = callbacks.StepClock(FIT_CLOCK_STEPS,
                                         FIT_CLOCK_SHARE * seconds)

@@ -41,27 +41,30 @@ def test_step_clock_leaves_out_the_first_step_and_stops_fit(monkeypatch):
     assert clock.timed == 4
 
 
-def _watch(monkeypatch, ticks, **kwargs):
+def _watch(monkeypatch, ticks, batches=0, **kwargs):
+    """A clock (3 steps over 1 s) on `ticks`, after `batches` steps."""
     ticks = iter(ticks)
     monkeypatch.setattr(callbacks.time, "perf_counter", lambda: next(ticks))
     clock = callbacks.StepClock(min_steps=3, min_seconds=1.0, **kwargs)
     model = types.SimpleNamespace(stop_training=False)
     clock.set_model(model)
     clock.on_train_begin()
+    for batch in range(batches):
+        clock.on_train_batch_end(batch)
     return clock, model
 
 
+# fit starts at 0.0, the first step ends at 3.0, then a step every 0.5 s.
+STEADY = [0.0] + [3.0 + 0.5 * i for i in range(40)]
+
+
 def test_step_clock_with_a_deadline_lets_a_run_on_pace_go_on(monkeypatch):
-    # From step 100, fit starts at 0.0, the first step ends at 3.0, then a
-    # step every 0.5 s; the deadline is 100.0 and the end step 290. At
+    # From step 100, STEADY; the deadline is 100.0 and the end step 290. At
     # batch 3 (step 104, time 4.5) the pace is 0.5 s/step: 104 + 95.5 / 0.5
     # = 295 steps would be reached, enough: fit goes on, and it goes on as
     # long as the pace holds.
-    clock, model = _watch(monkeypatch, [0.0] + [3.0 + 0.5 * i
-                                                for i in range(40)],
-                          start_step=100, end=290, deadline=100.0, slack=2)
-    for batch in range(40):
-        clock.on_train_batch_end(batch)
+    clock, model = _watch(monkeypatch, STEADY, 40, start_step=100, end=290,
+                          deadline=100.0, slack=2)
     assert clock.seconds_per_step is None and not model.stop_training
     assert clock.first_step_seconds == 3.0 and clock.timed == 39
 
@@ -71,20 +74,16 @@ def test_step_clock_with_a_deadline_stops_a_run_that_turned_slower(
     # As above, but the end is step 300, and 295 < 300 - 2 steps would be
     # reached: fit stops at batch 3 with the pace, for the end to be fitted
     # again.
-    clock, model = _watch(monkeypatch, [0.0] + [3.0 + 0.5 * i
-                                                for i in range(5)],
-                          start_step=100, end=300, deadline=100.0, slack=2)
+    clock, model = _watch(monkeypatch, STEADY, start_step=100, end=300,
+                          deadline=100.0, slack=2)
     for batch in range(3):
         clock.on_train_batch_end(batch)
         assert clock.seconds_per_step is None and not model.stop_training
     clock.on_train_batch_end(3)
     assert clock.seconds_per_step == 0.5 and model.stop_training
     # Within the slack (end 297: 295 >= 297 - 2) it would have gone on.
-    clock, model = _watch(monkeypatch, [0.0] + [3.0 + 0.5 * i
-                                                for i in range(5)],
-                          start_step=100, end=297, deadline=100.0, slack=2)
-    for batch in range(4):
-        clock.on_train_batch_end(batch)
+    clock, model = _watch(monkeypatch, STEADY, 4, start_step=100, end=297,
+                          deadline=100.0, slack=2)
     assert clock.seconds_per_step is None and not model.stop_training
 
 
@@ -94,17 +93,12 @@ def test_step_clock_with_a_deadline_stops_a_run_that_turned_faster(
     # = 289.27 steps fit, with the safety share kept. An end at 280 leaves
     # more than 2 of them unused: fit stops for the end to be fitted again,
     # as long as the end is below --steps (`most`).
-    ticks = [0.0] + [3.0 + 0.5 * i for i in range(5)]
-    clock, model = _watch(monkeypatch, ticks, start_step=100, end=280,
+    clock, model = _watch(monkeypatch, STEADY, 4, start_step=100, end=280,
                           deadline=100.0, slack=2, most=10_000)
-    for batch in range(4):
-        clock.on_train_batch_end(batch)
     assert clock.seconds_per_step == 0.5 and model.stop_training
     for end, most in [(288, 10_000), (280, 280), (280, None)]:
-        clock, model = _watch(monkeypatch, ticks, start_step=100, end=end,
-                              deadline=100.0, slack=2, most=most)
-        for batch in range(4):
-            clock.on_train_batch_end(batch)
+        clock, model = _watch(monkeypatch, STEADY, 4, start_step=100,
+                              end=end, deadline=100.0, slack=2, most=most)
         assert clock.seconds_per_step is None and not model.stop_training
 
 
@@ -113,8 +107,6 @@ def test_step_clock_lets_the_last_seconds_before_the_deadline_go_on(
     # The slower run above, 5 s before its deadline: a new fitting would cost
     # a new trace for the few steps left.
     ticks = [0.0] + [93.0 + 0.5 * i for i in range(5)]
-    clock, model = _watch(monkeypatch, ticks, start_step=100, end=300,
+    clock, model = _watch(monkeypatch, ticks, 5, start_step=100, end=300,
                           deadline=100.0, slack=2, settle=6.0)
-    for batch in range(5):
-        clock.on_train_batch_end(batch)
     assert clock.seconds_per_step is None and not model.stop_training
