@@ -83,8 +83,10 @@ class StepClock(keras.callbacks.Callback):
     """Measures the step time for --fit_to_time and stops this `fit` when
     the run's end is to be fitted (again).
 
-    The first step traces and compiles: its time is kept apart
-    (`first_step_seconds`, paid again when the step is traced anew). The
+    The first step traces and compiles: its time, counted from `since` (a
+    `time.perf_counter()` reading; the start of `fit` if None) so that it
+    holds what a new `fit` costs before its first step ends, is kept apart
+    (`first_step_seconds`, paid again when the end is fitted anew). The
     clock times the steps after it, from the first `min_steps` over at
     least `min_seconds` on:
 
@@ -96,19 +98,22 @@ class StepClock(keras.callbacks.Callback):
       `end` would not be reached by the deadline (the machine turned slower
       than the first timing, and the time limit would cut the run before
       its schedule ends), or, while `end` is below `most` (--steps), more
-      than `slack` steps beyond `end` would fit (`FIT_SAFETY` kept), which
-      the run would otherwise leave unused. Within the last `settle`
-      seconds before the deadline it lets the run go on: fitting again
-      there would cost a new trace of the step for a few steps.
+      than `slack` steps beyond `end` would fit (`FIT_SAFETY` and another
+      first step kept), which the run would otherwise leave unused. It
+      lets the run go on when less than `settle` seconds would be left
+      after paying another first step: fitting again there would cost a
+      new trace of the step for a few steps.
 
     When it stops, `seconds_per_step` is set and `fit` ends, so that the
     trainer can give the schedule its new horizon and go on.
     """
 
     def __init__(self, min_steps, min_seconds, start_step=0, end=None,
-                 deadline=None, slack=0, most=None, settle=0.0):
+                 deadline=None, slack=0, most=None, settle=0.0,
+                 since=None):
         super().__init__()
         self.min_steps, self.min_seconds = min_steps, min_seconds
+        self.since = since
         self.start_step, self.end, self.most = start_step, end, most
         self.deadline, self.slack, self.settle = deadline, slack, settle
         self.began = self.first = None
@@ -116,7 +121,8 @@ class StepClock(keras.callbacks.Callback):
         self.first_step_seconds = self.seconds_per_step = None
 
     def on_train_begin(self, logs=None):
-        self.began = time.perf_counter()
+        self.began = (time.perf_counter() if self.since is None
+                      else self.since)
 
     def on_train_batch_end(self, batch, logs=None):
         now = time.perf_counter()
@@ -132,12 +138,13 @@ class StepClock(keras.callbacks.Callback):
         if self.deadline is not None:
             step = self.start_step + batch + 1
             left = max(self.deadline - now, 0.0)
-            if left < self.settle:
+            if left - self.first_step_seconds < self.settle:
                 return
             slower = step + left / pace < self.end - self.slack
+            # Only a new fit pays another first step.
             faster = (self.most is not None and self.end < self.most
-                      and step + FIT_SAFETY * left / pace
-                      > self.end + self.slack)
+                      and step + FIT_SAFETY * (left - self.first_step_seconds)
+                      / pace > self.end + self.slack)
             if not (slower or faster):
                 return
         self.seconds_per_step = pace

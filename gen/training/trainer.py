@@ -360,7 +360,7 @@ def _fit_to_time(session, step, clock):
     that), and records it in config.json."""
     config, log = session.config, session.log
     seconds_per_step = clock.seconds_per_step
-    # Less one more compilation: the step is traced again for the new end.
+    # Less one more start of fit: the step is traced again for the new end.
     left = (60.0 * config.max_train_minutes
             - (time.perf_counter() - session.started)
             - clock.first_step_seconds)
@@ -403,6 +403,9 @@ def _fit(session, step, end, frozen):
     stopped it. A checkpoint of the step reached is saved, unless the fit
     stopped after timing the steps for --fit_to_time (training goes on).
     """
+    # A new end's cost is counted from here: what fit needs before its
+    # first step (the recompile, the dataset, the callbacks) is paid again.
+    entered = time.perf_counter()
     config, model, log = session.config, session.model, session.log
     _set_frozen(session, frozen)
     strategy = session.strategy
@@ -449,7 +452,8 @@ def _fit(session, step, end, frozen):
         # has moved the end that fits in the minutes (StepClock).
         if session.fit_pending:
             clock = callbacks.StepClock(FIT_CLOCK_STEPS,
-                                        FIT_CLOCK_SHARE * seconds)
+                                        FIT_CLOCK_SHARE * seconds,
+                                        since=entered)
         else:
             clock = callbacks.StepClock(
                 FIT_CLOCK_STEPS, FIT_RECHECK_WINDOW * seconds,
@@ -457,7 +461,7 @@ def _fit(session, step, end, frozen):
                 deadline=session.started + seconds,
                 slack=FIT_RECHECK_SHARE * session.horizon,
                 most=config.steps if session.fitted_here else None,
-                settle=FIT_RECHECK_SHARE * seconds)
+                settle=FIT_RECHECK_SHARE * seconds, since=entered)
         fit_callbacks.append(clock)
     what = (f"only the {len(model.trainable_weights)} weights of the layers "
             "that started fresh" if frozen else "every layer")
