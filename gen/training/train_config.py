@@ -117,9 +117,11 @@ class TrainConfig:
         False, "With --max_train_minutes: time the first steps and, when "
         "--steps would not fit in the minutes, end the run at the step that "
         "fits, with the learning-rate schedule (and the augmentation ramp) "
-        "ending there too, so that it still decays fully. Decided once per "
-        "horizon (a new run, or a changed --steps) and kept in config.json; "
-        "one worker only.")
+        "ending there too, so that it still decays fully. Timed again as "
+        "the run goes on: when the pace drifts so that 5% of the steps "
+        "would be cut, or 5% more would fit, the end is fitted again. Kept "
+        "in config.json, so a resumed run ends at the same step; one worker "
+        "only.")
     init_from: str | None = setting(
         None, "Start a new run from another generator's weights: a run's "
         "workdir or a .keras generator. Every layer with the same name and "
