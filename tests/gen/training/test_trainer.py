@@ -146,18 +146,38 @@ def test_raising_steps_continues_with_the_new_horizon(chairs_data_dir,
         (4, {"steps": [4, 8]})]
 
 
-@pytest.mark.slow(seconds=45)
+@pytest.mark.slow(seconds=30)
+def _steps_take(monkeypatch, seconds):
+    """Every training step takes `seconds()` more on the clock the trainer
+    reads: `time.perf_counter` runs ahead of the real one by those seconds,
+    as if the machine paused. The pace is then what the test says whatever
+    the load of the machine running the suite, and what fit really costs
+    to start (tracing, a few seconds) stays small beside the run's minutes,
+    as it is beside the demo's 11."""
+    ahead = [0.0]
+    real_clock = time.perf_counter
+    monkeypatch.setattr(time, "perf_counter", lambda: real_clock() + ahead[0])
+
+    class SlowSteps(trainer.callbacks.NanGuard):
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(batch, logs)
+            ahead[0] += seconds()
+
+    monkeypatch.setattr(trainer.callbacks, "NanGuard", SlowSteps)
+
+
 def test_fit_to_time_ends_the_run_and_its_schedule_within_the_minutes(
         chairs_data_dir, tmp_path, monkeypatch):
-    """--steps=100000 cannot fit in 12 seconds: the run times its first
-    steps, ends at the step that fits, and its cosine reaches zero there;
-    running it again ends at the same step (kept in config.json)."""
-    # One fitting only, whatever the load of the machine running the suite
-    # (fitting again is the next test's).
+    """--steps=100000 cannot fit in 90 seconds at 0.5 s a step: the run
+    times its first steps, ends at the step that fits, and its cosine
+    reaches zero there; running it again ends at the same step (kept in
+    config.json)."""
+    _steps_take(monkeypatch, lambda: 0.5)
+    # One fitting only (fitting again is the next test's).
     monkeypatch.setattr(trainer, "FIT_RECHECK_SHARE", 1.0)
     workdir = str(tmp_path / "run")
     config = _config(chairs_data_dir, steps=100_000, schedule="cosine",
-                     max_train_minutes=0.2, fit_to_time=True, log_every=5,
+                     max_train_minutes=1.5, fit_to_time=True, log_every=5,
                      checkpoint_every=100_000, sample_every=100_000)
     trainer.train(config, workdir, echo=lambda line: None)
     record = json.loads((tmp_path / "run" / "config.json").read_text())
@@ -166,12 +186,12 @@ def test_fit_to_time_ends_the_run_and_its_schedule_within_the_minutes(
     assert fit["steps"] == 100_000 and 11 <= fit["at_step"] < end < 100_000
     log = (tmp_path / "run" / "log.txt").read_text()
     assert re.search(
-        rf"--fit_to_time: [0-9.]+ s/step at step {fit['at_step']}, 0m\d\ds of "
-        r"--max_train_minutes=0.2 left; --steps=100000 would take [0-9hm]+s, "
+        rf"--fit_to_time: [0-9.]+ s/step at step {fit['at_step']}, 1m\d\ds of "
+        r"--max_train_minutes=1.5 left; --steps=100000 would take [0-9hm]+s, "
         rf"so the run ends at step {end} \(what fits, less 3%\), and so "
         "does its learning-rate schedule", log), log
-    # Timed on a busy machine, the last steps may meet the time limit
-    # itself; the same flags then finish the run at the same step.
+    # Had the time limit stopped it a little early, the same flags would
+    # finish the run at the same step.
     result = trainer.train(config, workdir, echo=lambda line: None)
     assert result.step == end
     log = (tmp_path / "run" / "log.txt").read_text()
@@ -217,23 +237,12 @@ def test_fit_to_time_fits_the_end_again_when_the_steps_change_pace(
         fit_to_time(session, step, clock)
         ends.append(session.horizon)
 
-    # Every step takes 2 s more after the first timing, or until it, and
-    # 0.5 s more otherwise, on a clock that runs ahead of the real one by
-    # those seconds (as if the machine paused): the pace changes 4-fold,
-    # far beyond what a busy machine's real steps add to it, and what fit
-    # really costs to start (tracing, a few seconds) stays small beside
-    # the run's 3 minutes, as it is beside the demo's 11.
-    ahead = [0.0]
-    real_clock = time.perf_counter
-    monkeypatch.setattr(time, "perf_counter", lambda: real_clock() + ahead[0])
-
-    class ChangingPace(trainer.callbacks.NanGuard):
-        def on_train_batch_end(self, batch, logs=None):
-            super().on_train_batch_end(batch, logs)
-            ahead[0] += 2.0 if bool(ends) == (pace == "slower") else 0.5
-
+    # Every step takes 2 s after the first timing, or until it, and 0.5 s
+    # otherwise: the pace changes 4-fold, far beyond what a busy machine's
+    # real steps add to it.
+    _steps_take(monkeypatch,
+                lambda: 2.0 if bool(ends) == (pace == "slower") else 0.5)
     monkeypatch.setattr(trainer, "_fit_to_time", recording_fit_to_time)
-    monkeypatch.setattr(trainer.callbacks, "NanGuard", ChangingPace)
     workdir = tmp_path / "run"
     config = _config(chairs_data_dir, steps=100_000, schedule="cosine",
                      max_train_minutes=3.0, fit_to_time=True, log_every=5,
