@@ -146,7 +146,6 @@ def test_raising_steps_continues_with_the_new_horizon(chairs_data_dir,
         (4, {"steps": [4, 8]})]
 
 
-@pytest.mark.slow(seconds=30)
 def _steps_take(monkeypatch, seconds):
     """Every training step takes `seconds()` more on the clock the trainer
     reads: `time.perf_counter` runs ahead of the real one by those seconds,
@@ -166,6 +165,7 @@ def _steps_take(monkeypatch, seconds):
     monkeypatch.setattr(trainer.callbacks, "NanGuard", SlowSteps)
 
 
+@pytest.mark.slow(seconds=30)
 def test_fit_to_time_ends_the_run_and_its_schedule_within_the_minutes(
         chairs_data_dir, tmp_path, monkeypatch):
     """--steps=100000 cannot fit in 90 seconds at 0.5 s a step: the run
