@@ -81,6 +81,9 @@ class TrainConfig:
     beta1: float = setting(0.9, "Adam beta1.")
     beta2: float = setting(0.999, "Adam beta2.")
     epsilon: float = setting(1e-6, "Adam epsilon (TPAMI: 1e-6).")
+    weight_decay: float = setting(
+        0.0, "Decoupled weight decay (AdamW): before each Adam step every "
+        "weight shrinks by learning rate x this (0: none, as in the papers).")
     augment: bool = setting(False, "The paper's augmentation, fed to the "
                             "network as theta.")
     augment_ramp_steps: int | None = setting(
@@ -142,6 +145,14 @@ class TrainConfig:
             "train_only_new_steps")
         settings.check_positive_numbers(
             self, "learning_rate", "width", "epsilon", "max_train_minutes")
+        if (isinstance(self.weight_decay, bool)
+                or not isinstance(self.weight_decay, (int, float))
+                or not 0 <= self.weight_decay < 1 / self.learning_rate):
+            raise UserError(
+                "--weight_decay shrinks every weight by learning rate x "
+                "weight decay each step, so it must be at least 0 and below "
+                f"1/--learning_rate ({1 / self.learning_rate:g}), got "
+                f"{self.weight_decay!r}; the demo uses 0.3, 0 turns it off.")
         for name in ("beta1", "beta2"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 <= value < 1:

@@ -110,7 +110,8 @@ def create_model_and_optimizer(config, num_classes, policy, jit_compile,
 
     The optimiser is `gen.models.optimizers.FusedAdam`: Keras' Adam with
     TensorFlow's fused update kernel (same update and slots, a third of the
-    time). `schedule`: its learning rate (default `learning_rate(config)`).
+    time), with Keras' decoupled weight decay when `config.weight_decay`
+    is set. `schedule`: its learning rate (default `learning_rate(config)`).
 
     Call inside a `tf.distribute` strategy's scope to place them.
     """
@@ -118,7 +119,8 @@ def create_model_and_optimizer(config, num_classes, policy, jit_compile,
         generator_config(config, num_classes), dtype=policy)
     optimizer = optimizers.FusedAdam(
         schedule or learning_rate(config),
-        beta_1=config.beta1, beta_2=config.beta2, epsilon=config.epsilon)
+        beta_1=config.beta1, beta_2=config.beta2, epsilon=config.epsilon,
+        weight_decay=config.weight_decay or None)
     _compile(model, optimizer, config, num_classes, jit_compile)
     # Slot variables must exist before a checkpoint is restored into them.
     optimizer.build(model.trainable_variables)

@@ -38,6 +38,9 @@ def _flags(data_dir, workdir, **overrides):
     ("--train_only_new_steps=5", "--train_only_new_steps trains only the "
                                  "layers that did not come from --init_from"),
     ("--init_from=/no/such/run", "--init_from '/no/such/run' does not exist"),
+    ("--weight_decay=-0.1", "--weight_decay shrinks every weight by "
+                            "learning rate x weight decay each step, so it "
+                            "must be at least 0 and below 1/--learning_rate"),
     ("--fit_to_time", "--fit_to_time fits the run to --max_train_minutes, "
                       "which is not set"),
     ("--fit_to_time --max_train_minutes=5 --strategy=multi_worker",
@@ -155,6 +158,7 @@ def test_the_demo_flags_on_several_workers_as_the_guide_gives_them(
     config, _ = train_flags(*command, "--nofit_to_time")
     assert config.strategy == "multi_worker" and not config.fit_to_time
     assert (config.steps, config.num_chairs) == (10_000, 200)
+    assert config.weight_decay == 0.3
     with pytest.raises(UserError, match="--nofit_to_time after a flagfile "
                        "that sets it"):
         train_flags(*command)

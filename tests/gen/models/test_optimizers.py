@@ -22,14 +22,16 @@ def _train(optimizer, policy, initial, x, y, steps=5):
     return model
 
 
+@pytest.mark.parametrize("weight_decay", [None, 0.5])
 @pytest.mark.parametrize("policy", ["float32", "mixed_bfloat16"])
-def test_same_updates_as_keras_adam(policy):
+def test_same_updates_as_keras_adam(policy, weight_decay):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(16, 5)).astype("float32")
     y = rng.normal(size=(16, 3)).astype("float32")
     initial = [rng.normal(size=s).astype("float32") * 0.3
                for s in ((5, 7), (7,), (7, 3), (3,))]
-    settings = dict(learning_rate=1e-2, beta_1=0.8, beta_2=0.99, epsilon=1e-6)
+    settings = dict(learning_rate=1e-2, beta_1=0.8, beta_2=0.99, epsilon=1e-6,
+                    weight_decay=weight_decay)
     ours = _train(FusedAdam(**settings), policy, initial, x, y)
     theirs = _train(keras.optimizers.Adam(**settings), policy, initial, x, y)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
@@ -37,16 +39,21 @@ def test_same_updates_as_keras_adam(policy):
     assert not np.allclose(ours.get_weights()[0], initial[0])
 
 
-def test_one_step_by_hand():
+@pytest.mark.parametrize("weight_decay", [None, 0.3])
+def test_one_step_by_hand(weight_decay):
     variable = keras.Variable(np.array([1.0, -1.0, 0.5], "float32"))
-    optimizer = FusedAdam(learning_rate=0.1, epsilon=1e-6)
+    optimizer = FusedAdam(learning_rate=0.1, epsilon=1e-6,
+                          weight_decay=weight_decay)
     optimizer.build([variable])
     grad = np.array([1.0, -2.0, 0.0], "float32")
     optimizer.apply_gradients([(tf.constant(grad), variable)])
+    # Decoupled weight decay (AdamW): the weights shrink by lr x decay
+    # first; the gradient is not changed by it.
+    start = np.array([1.0, -1.0, 0.5]) * (1 - 0.1 * (weight_decay or 0))
     m = 0.1 * grad
     v = 0.001 * grad ** 2
     rate = 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9)
-    expected = np.array([1.0, -1.0, 0.5]) - rate * m / (np.sqrt(v) + 1e-6)
+    expected = start - rate * m / (np.sqrt(v) + 1e-6)
     np.testing.assert_allclose(variable.numpy(), expected, rtol=1e-5)
 
 

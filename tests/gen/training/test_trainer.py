@@ -72,6 +72,15 @@ def test_saved_generator_equals_the_last_checkpoint(tiny_run, chairs_data_dir):
                                    atol=1e-6)
 
 
+@pytest.mark.parametrize("weight_decay, expected", [(0.0, None), (0.1, 0.1)])
+def test_weight_decay_reaches_the_optimiser(chairs_data_dir, weight_decay,
+                                           expected):
+    config = _config(chairs_data_dir, weight_decay=weight_decay)
+    _, optimizer = trainer.create_model_and_optimizer(config, 3, "float32",
+                                                      False)
+    assert optimizer.weight_decay == expected
+
+
 def test_running_again_resumes_and_finishes(tiny_run, chairs_data_dir,
                                             tmp_path):
     workdir = _copy_run(tiny_run, tmp_path)
@@ -80,6 +89,22 @@ def test_running_again_resumes_and_finishes(tiny_run, chairs_data_dir,
     assert result.step == 12
     with open(os.path.join(workdir, "log.txt")) as f:
         assert "already reached step 12" in f.read()
+
+
+def test_a_run_stored_before_weight_decay_existed_resumes(
+        tiny_run, chairs_data_dir, tmp_path):
+    workdir = _copy_run(tiny_run, tmp_path)
+    path = os.path.join(workdir, "config.json")
+    record = json.loads(open(path).read())
+    del record["train"]["weight_decay"]
+    with open(path, "w") as f:
+        json.dump(record, f)
+    result = trainer.train(_config(chairs_data_dir), workdir,
+                           echo=lambda line: None)
+    assert result.step == 12
+    with pytest.raises(UserError, match=r"weight_decay=0.0 there but 0.3 "
+                                        r"here"):
+        trainer.train(_config(chairs_data_dir, weight_decay=0.3), workdir)
 
 
 def test_refuses_a_workdir_holding_another_run(tiny_run, chairs_data_dir):
