@@ -152,7 +152,7 @@ class TrainConfig:
                 "--weight_decay shrinks every weight by learning rate x "
                 "weight decay each step, so it must be at least 0 and below "
                 f"1/--learning_rate ({1 / self.learning_rate:g}), got "
-                f"{self.weight_decay!r}; the demo uses 0.3, 0 turns it off.")
+                f"{self.weight_decay!r}; 0 turns it off.")
         for name in ("beta1", "beta2"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 <= value < 1:

@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+import pathlib
 import re
 import time
 
@@ -94,11 +95,10 @@ def test_running_again_resumes_and_finishes(tiny_run, chairs_data_dir,
 def test_a_run_stored_before_weight_decay_existed_resumes(
         tiny_run, chairs_data_dir, tmp_path):
     workdir = _copy_run(tiny_run, tmp_path)
-    path = os.path.join(workdir, "config.json")
-    record = json.loads(open(path).read())
+    path = pathlib.Path(workdir, "config.json")
+    record = json.loads(path.read_text())
     del record["train"]["weight_decay"]
-    with open(path, "w") as f:
-        json.dump(record, f)
+    path.write_text(json.dumps(record))
     result = trainer.train(_config(chairs_data_dir), workdir,
                            echo=lambda line: None)
     assert result.step == 12
