@@ -164,6 +164,22 @@ def test_the_demo_flags_on_several_workers_as_the_guide_gives_them(
         train_flags(*command)
 
 
+def test_the_demo_flags_for_a_fixed_number_of_steps_as_the_guide_gives_them(
+        monkeypatch):
+    """docs/training.md's 8,000-step run of the demo's flags: the schedule
+    ends at --steps, not at what fits the minutes, and the minutes only
+    guard it."""
+    monkeypatch.chdir(ROOT)
+    config, _ = train_flags(
+        "--flagfile=experiments/configs/demo.flags",
+        "--workdir=runs/demo8000", "--data_dir=runs/tensorflow_datasets",
+        "--steps=8000", "--nofit_to_time", "--max_train_minutes=60")
+    assert (config.steps, config.fit_to_time, config.max_train_minutes) == (
+        8000, False, 60.0)
+    assert (config.variant, config.width, config.weight_decay) == (
+        "1s-S-deep", 0.25, 0.3)
+
+
 @pytest.mark.slow(seconds=10)
 def test_the_accelerator_command_runs_on_a_cpu_too(chairs_data_dir, tmp_path,
                                                    monkeypatch):
