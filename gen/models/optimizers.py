@@ -73,29 +73,52 @@ class LearningRate(keras.optimizers.schedules.LearningRateSchedule):
         factors: piecewise: the rate after each boundary, as a factor of
             `peak` (the authors' 128x128 stage 3: boundaries (0.4, 0.6),
             factors (0.2, 0.04): 5e-5, then 1e-5, then 2e-6).
+
+    `total_steps` can be set on a schedule in use: on the TensorFlow backend
+    the horizon is a variable that a traced training step reads, so a new
+    horizon (--fit_to_time's) takes effect at the next step without tracing
+    the step again (a new trace of the chairs generator's step takes 4 to 60
+    seconds on 2 cores).
     """
 
     def __init__(self, peak, total_steps, kind="constant", warmup_steps=0,
                  boundaries=(), factors=()):
         self.peak = float(peak)
-        self.total_steps = int(total_steps)
+        # Not tracked by the optimiser's checkpoint (a schedule is not
+        # trackable): the horizon is a setting, recorded in config.json.
+        self._horizon = (tf.Variable(float(total_steps), trainable=False,
+                                     name="lr_horizon")
+                         if keras.backend.backend() == "tensorflow" else None)
+        self.total_steps = total_steps
         self.kind = kind
         self.warmup_steps = int(warmup_steps)
         self.boundaries = tuple(float(b) for b in boundaries)
         self.factors = tuple(float(f) for f in factors)
 
+    @property
+    def total_steps(self):
+        return self._total_steps
+
+    @total_steps.setter
+    def total_steps(self, value):
+        self._total_steps = int(value)
+        if self._horizon is not None:
+            self._horizon.assign(float(self._total_steps))
+
     def __call__(self, step):
         step = ops.cast(step, "float32")
+        horizon = (self._total_steps if self._horizon is None
+                   else self._horizon.read_value())
         if self.kind == "cosine":
-            progress = ops.minimum(step / self.total_steps, 1.0)
+            progress = ops.minimum(step / horizon, 1.0)
             rate = self.peak * 0.5 * (1.0 + ops.cos(math.pi * progress))
         elif self.kind == "step":
-            rate = ops.where(step < STEP_DROP_AT * self.total_steps, self.peak,
+            rate = ops.where(step < STEP_DROP_AT * horizon, self.peak,
                              self.peak * STEP_DROP_FACTOR)
         elif self.kind == "piecewise":
             rate = ops.full((), self.peak, "float32")
             for boundary, factor in zip(self.boundaries, self.factors):
-                rate = ops.where(step < boundary * self.total_steps, rate,
+                rate = ops.where(step < boundary * horizon, rate,
                                  self.peak * factor)
         else:
             rate = ops.full((), self.peak, "float32")

@@ -83,10 +83,12 @@ class StepClock(keras.callbacks.Callback):
     """Measures the step time for --fit_to_time and stops this `fit` when
     the run's end is to be fitted (again).
 
-    The first step traces and compiles: its time, counted from `since` (a
-    `time.perf_counter()` reading; the start of `fit` if None) so that it
-    holds what a new `fit` costs before its first step ends, is kept apart
-    (`first_step_seconds`, paid again when the end is fitted anew). The
+    The first step of a `fit` pays for its start (the dataset; in the run's
+    first `fit`, the step's trace and compilation): its time, counted from
+    `since` (a `time.perf_counter()` reading; the start of `fit` if None)
+    so that it holds what a new `fit` costs before its first step ends, is
+    kept apart (`first_step_seconds`, paid again, or less, when the end is
+    fitted anew). The
     clock times the steps after it, from the first `min_steps` over at
     least `min_seconds` on:
 
@@ -102,7 +104,7 @@ class StepClock(keras.callbacks.Callback):
       first step kept), which the run would otherwise leave unused. It
       lets the run go on when less than `settle` seconds would be left
       after paying another first step: fitting again there would cost a
-      new trace of the step for a few steps.
+      new start of `fit` for a few steps.
 
     When it stops, `seconds_per_step` is set and `fit` ends, so that the
     trainer can give the schedule its new horizon and go on.

@@ -62,10 +62,11 @@ FIT_CLOCK_SHARE = 0.02
 # time limit would cut more than this share of the run's steps, or as many
 # more would fit: on a machine whose pace varies by a third (shared CPUs)
 # the run would otherwise be stopped by its limit with the learning rate
-# still far from zero, or end minutes early. Each fitting costs a new trace
-# of the step, so the pace is judged over at least this share of the
-# minutes, and ends that are near enough are left as they are, as is the
-# end in the run's last minutes.
+# still far from zero, or end minutes early. Each fitting costs a new start
+# of fit (the dataset, the first step; the step is not traced again), so
+# the pace is judged over at least this share of the minutes, and ends that
+# are near enough are left as they are, as is the end in the run's last
+# minutes.
 FIT_RECHECK_SHARE = 0.05  # of the run's steps, and of its last minutes
 FIT_RECHECK_WINDOW = 0.1  # of --max_train_minutes
 TURNTABLE_CHAIRS = 4
@@ -362,7 +363,8 @@ def _fit_to_time(session, step, clock):
     that), and records it in config.json."""
     config, log = session.config, session.log
     seconds_per_step = clock.seconds_per_step
-    # Less one more start of fit: the step is traced again for the new end.
+    # Less one more start of fit, at most what this one's cost (the first
+    # fit's start includes the step's trace, which is not paid again).
     left = (60.0 * config.max_train_minutes
             - (time.perf_counter() - session.started)
             - clock.first_step_seconds)
@@ -389,9 +391,9 @@ def _fit_to_time(session, step, clock):
             f"step {horizon} ({safety}), and so does its learning-rate "
             "schedule")
     if horizon != session.horizon:
+        # The traced step reads the schedule's horizon from a variable: the
+        # next fit goes on with the same step, not a new trace of it.
         session.horizon = session.schedule.total_steps = horizon
-        # The schedule's horizon is a constant of the traced step.
-        session.model.make_train_function(force=True)
     session.record["resolved"]["fit_to_time"] = {
         "steps": config.steps, "horizon": horizon, "at_step": step,
         "seconds_per_step": round(seconds_per_step, 5)}

@@ -93,3 +93,27 @@ def test_learning_rate_schedules():
     cosine = optimizers.LearningRate(1e-3, 100, "cosine")
     assert float(cosine(50)) == pytest.approx(5e-4, rel=1e-5)
     assert float(cosine(100)) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_new_horizon_reaches_a_traced_step_without_a_new_trace():
+    # --fit_to_time moves a run's end while the training step is traced;
+    # the step must follow the new horizon without being traced again.
+    schedule = optimizers.LearningRate(1e-3, 1000, "cosine")
+    # Steps as tensors, as the optimiser's step counter is.
+    rate = tf.function(schedule)
+    assert float(rate(tf.constant(250))) == pytest.approx(
+        1e-3 * 0.5 * (1 + np.cos(np.pi * 250 / 1000)), rel=1e-5)
+    schedule.total_steps = 500
+    assert float(rate(tf.constant(250))) == pytest.approx(5e-4, rel=1e-5)
+    assert float(rate(tf.constant(500))) == pytest.approx(0.0, abs=1e-9)
+    step = optimizers.LearningRate(2e-4, 300, "step")
+    dropped = tf.function(step)
+    assert float(dropped(tf.constant(200))) == pytest.approx(2e-4)
+    step.total_steps = 240
+    assert float(dropped(tf.constant(200))) == pytest.approx(1e-4)
+    assert rate.experimental_get_tracing_count() == 1
+    assert dropped.experimental_get_tracing_count() == 1
+    # The setting, not the variable, is what the schedule saves.
+    assert schedule.get_config()["total_steps"] == 500
+    assert optimizers.LearningRate.from_config(
+        schedule.get_config()).total_steps == 500
