@@ -490,8 +490,8 @@ def _fit(session, step, end, frozen):
     seconds = monitor.step_time()
     if seconds:
         log(f"trained steps {step + 1}..{reached}: {seconds:.3f} s/step, "
-            f"{config.batch_size / seconds:.1f} img/s (after the first step, "
-            "which starts the fit and, in the session's first, compiles)")
+            f"{config.batch_size / seconds:.1f} img/s (after this fit's first "
+            "step, which pays for starting it)")
     if limit.stopped:
         log(f"stopped at step {reached} after --max_train_minutes="
             f"{config.max_train_minutes}; run again to continue to step "

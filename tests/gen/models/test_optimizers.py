@@ -106,10 +106,10 @@ def test_a_new_horizon_reaches_a_traced_step_without_a_new_trace():
     schedule.total_steps = 500
     assert float(rate(tf.constant(250))) == pytest.approx(5e-4, rel=1e-5)
     assert float(rate(tf.constant(500))) == pytest.approx(0.0, abs=1e-9)
-    step = optimizers.LearningRate(2e-4, 300, "step")
-    dropped = tf.function(step)
+    halved = optimizers.LearningRate(2e-4, 300, "step")
+    dropped = tf.function(halved)
     assert float(dropped(tf.constant(200))) == pytest.approx(2e-4)
-    step.total_steps = 240
+    halved.total_steps = 240
     assert float(dropped(tf.constant(200))) == pytest.approx(1e-4)
     assert rate.experimental_get_tracing_count() == 1
     assert dropped.experimental_get_tracing_count() == 1

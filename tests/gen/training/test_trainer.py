@@ -255,13 +255,13 @@ def test_fit_to_time_fits_the_end_again_when_the_steps_change_pace(
     other jobs share the machine): the run fits its end again and ends
     there, its cosine at zero, neither cut by the time limit nor minutes
     early, and without a new trace of the training step."""
-    ends, steps = [], []
+    ends, train_functions = [], []
     fit_to_time = trainer._fit_to_time
 
     def recording_fit_to_time(session, step, clock):
         fit_to_time(session, step, clock)
         ends.append(session.horizon)
-        steps.append(session.model.train_function)
+        train_functions.append(session.model.train_function)
 
     # Every step takes 2 s after the first timing, or until it, and 0.5 s
     # otherwise: the pace changes 4-fold, far beyond what a busy machine's
@@ -287,7 +287,8 @@ def test_fit_to_time_fits_the_end_again_when_the_steps_change_pace(
         "resolved"]["fit_to_time"]["horizon"]
     # The traced step reads the new horizon (the cosine below ends with
     # it); it is the one the run started with.
-    assert all(step is steps[0] for step in steps), steps
+    assert all(function is train_functions[0]
+               for function in train_functions), train_functions
     # It ended where it was last fitted, or the time limit cut no more than
     # the steps that are not fitted again (5% of them), where the cosine is
     # 1% of its peak (2% at the last line, up to 4 steps before).
