@@ -9,7 +9,7 @@ DATA_DIR ?= runs/tensorflow_datasets
 
 ACCELERATOR_DIR ?= runs/accelerator
 
-.PHONY: test demo accelerator install clean
+.PHONY: test lint format demo accelerator install clean
 
 install: $(STAMP)
 
@@ -26,6 +26,16 @@ $(STAMP): setup.cfg pyproject.toml
 # worker is left with a queue of long tests while the others are idle.
 test: $(STAMP)
 	$(PY) -m pytest -q -n auto --maxprocesses=4 --maxschedchunk=1 --durations=15
+
+# The formatter and linter configured in pyproject.toml; `make format`
+# rewrites the files, `make lint` only checks (the suite runs it too).
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 # The main job on the built-in synthetic chairs: train, then render and score.
 demo: $(STAMP)
