@@ -16,8 +16,9 @@ from absl import flags
 from gen.errors import UserError
 
 FLAGS = flags.FLAGS
-flags.DEFINE_float("train_images_per_s", 110.0,
-                   "Images per second that one training step consumes.")
+flags.DEFINE_float(
+    "train_images_per_s", 110.0, "Images per second that one training step consumes."
+)
 flags.DEFINE_integer("num_chairs", 8, "Chairs (x 62 views) in the pipeline's data.")
 flags.DEFINE_integer("batch_size", 64, "Pipeline batch size.")
 flags.DEFINE_integer("batches", 100, "Pipeline batches to time (after 10 to warm up).")
@@ -26,8 +27,12 @@ flags.DEFINE_list("resolutions", ["32", "64", "128"], "Renderer resolutions.")
 
 def main(argv):
     gen.cli.check_no_arguments(argv)
-    if FLAGS.train_images_per_s <= 0 or FLAGS.num_chairs < 1 or FLAGS.batch_size < 1 \
-            or FLAGS.batches < 1:
+    if (
+        FLAGS.train_images_per_s <= 0
+        or FLAGS.num_chairs < 1
+        or FLAGS.batch_size < 1
+        or FLAGS.batches < 1
+    ):
         raise UserError(
             "--train_images_per_s, --num_chairs, --batch_size and --batches must be positive."
         )
@@ -41,8 +46,11 @@ def main(argv):
     from gen.benchmarks import data_speed  # loads TensorFlow: after the checks
 
     data_speed.run(
-        resolutions=resolutions, num_chairs=FLAGS.num_chairs, batch_size=FLAGS.batch_size,
-        batches=FLAGS.batches, train_images_per_s=FLAGS.train_images_per_s,
+        resolutions=resolutions,
+        num_chairs=FLAGS.num_chairs,
+        batch_size=FLAGS.batch_size,
+        batches=FLAGS.batches,
+        train_images_per_s=FLAGS.train_images_per_s,
     )
 
 

@@ -22,41 +22,58 @@ from absl import flags
 from gen import cli  # first: quiets TensorFlow before it loads
 from gen.benchmarks import layer_speed, per_backend
 
-_BACKENDS = flags.DEFINE_list("backends", list(per_backend.SUPPORTED),
-                              "Keras backends to measure, each in its own "
-                              "process.")
+_BACKENDS = flags.DEFINE_list(
+    "backends",
+    list(per_backend.SUPPORTED),
+    "Keras backends to measure, each in its own process.",
+)
 _BATCH = flags.DEFINE_integer("batch", 64, "Batch size.")
-_DTYPE = flags.DEFINE_enum("dtype", "float32", ["float32", "bfloat16"],
-                           "Compute dtype of every variant.")
-_JIT = flags.DEFINE_bool("jit_compile", False,
-                         "TensorFlow: compile the UnpoolConv2D comparison with "
-                         "XLA (JAX always compiles; PyTorch runs eagerly).")
+_DTYPE = flags.DEFINE_enum(
+    "dtype", "float32", ["float32", "bfloat16"], "Compute dtype of every variant."
+)
+_JIT = flags.DEFINE_bool(
+    "jit_compile",
+    False,
+    "TensorFlow: compile the UnpoolConv2D comparison with "
+    "XLA (JAX always compiles; PyTorch runs eagerly).",
+)
 _ROUNDS = flags.DEFINE_integer("rounds", 7, "Interleaved timing rounds.")
-_MASK = flags.DEFINE_bool("mask_stages", False,
-                          "Add the mask branch's stages to the RGB branch's.")
-_SWITCHES = flags.DEFINE_bool("switches", True,
-                              "Also time switch pooling/unpooling.")
+_MASK = flags.DEFINE_bool(
+    "mask_stages", False, "Add the mask branch's stages to the RGB branch's."
+)
+_SWITCHES = flags.DEFINE_bool("switches", True, "Also time switch pooling/unpooling.")
 _IMPLEMENTATIONS = flags.DEFINE_list(
-    "implementations", list(layer_speed.IMPLEMENTATIONS),
-    "UnpoolConv2D implementations to time.")
+    "implementations",
+    list(layer_speed.IMPLEMENTATIONS),
+    "UnpoolConv2D implementations to time.",
+)
 _CHANNEL_SCALE = flags.DEFINE_float(
-    "channel_scale", 1.0, "Scales every stage's channels (at least 1 each): "
-    "small values make a quick smoke run.")
+    "channel_scale",
+    1.0,
+    "Scales every stage's channels (at least 1 each): "
+    "small values make a quick smoke run.",
+)
 
 
 def main(argv):
     cli.check_no_arguments(argv)
     backends = per_backend.check_backends(_BACKENDS.value)
     config = layer_speed.bench_config(
-        batch=_BATCH.value, rounds=_ROUNDS.value, dtype=_DTYPE.value,
-        jit_compile=_JIT.value, mask_stages=_MASK.value,
-        switch_pool=_SWITCHES.value, implementations=_IMPLEMENTATIONS.value,
-        channel_scale=_CHANNEL_SCALE.value)
+        batch=_BATCH.value,
+        rounds=_ROUNDS.value,
+        dtype=_DTYPE.value,
+        jit_compile=_JIT.value,
+        mask_stages=_MASK.value,
+        switch_pool=_SWITCHES.value,
+        implementations=_IMPLEMENTATIONS.value,
+        channel_scale=_CHANNEL_SCALE.value,
+    )
     if backends == (per_backend.running(),):
         layer_speed.report(config)
         return
-    code, summaries = per_backend.run_each("experiments.bench_layers",
-                                           backends, sys.argv[1:])
+    code, summaries = per_backend.run_each(
+        "experiments.bench_layers", backends, sys.argv[1:]
+    )
     if code:
         sys.exit(code)
     if len(summaries) > 1:

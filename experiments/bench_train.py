@@ -28,97 +28,127 @@ _TRANSFORM = flags.DEFINE_integer("transform", 8, "Transform parameters.")
 _STEPS = flags.DEFINE_integer("steps", 5, "Timed steps per variant and round.")
 _ROUNDS = flags.DEFINE_integer("rounds", 3, "Interleaved rounds.")
 _XLA = flags.DEFINE_bool("xla", False, "Also time the Keras steps with XLA.")
-_TORCH = flags.DEFINE_string("torch_python", None,
-                             "A Python with torch installed, to run the peer.")
-_PEER = flags.DEFINE_string("peer", "../shared/bench/torch_chairs.py",
-                            "Path of the PyTorch peer script.")
+_TORCH = flags.DEFINE_string(
+    "torch_python", None, "A Python with torch installed, to run the peer."
+)
+_PEER = flags.DEFINE_string(
+    "peer", "../shared/bench/torch_chairs.py", "Path of the PyTorch peer script."
+)
 
 
 def main(argv):
     cli.check_no_arguments(argv)
     if _TORCH.value and not os.path.isfile(_PEER.value):
-        raise UserError(f"--peer {_PEER.value!r} is not a file; point it at "
-                        "shared/bench/torch_chairs.py.")
+        raise UserError(
+            f"--peer {_PEER.value!r} is not a file; point it at "
+            "shared/bench/torch_chairs.py."
+        )
     if _TORCH.value and not os.access(_TORCH.value, os.X_OK):
-        raise UserError(f"--torch_python {_TORCH.value!r} is not an "
-                        "executable Python.")
+        raise UserError(f"--torch_python {_TORCH.value!r} is not an executable Python.")
     import tensorflow as tf
 
     from gen.benchmarks import timing, train_speed
     from gen.training import runtime, train_config
 
-    config = train_config.TrainConfig(resolution=64, variant="2s-E",
-                                      num_transform=_TRANSFORM.value)
+    config = train_config.TrainConfig(
+        resolution=64, variant="2s-E", num_transform=_TRANSFORM.value
+    )
     default_policy, reason = runtime.resolve_precision("auto")
     print(f"default precision: {default_policy} ({reason})", flush=True)
     variants = {}
-    keras_settings = [("default", default_policy, False),
-                      ("float32", "float32", False)]
+    keras_settings = [("default", default_policy, False), ("float32", "float32", False)]
     if _XLA.value:
-        keras_settings += [("default+xla", default_policy, True),
-                           ("float32+xla", "float32", True)]
+        keras_settings += [
+            ("default+xla", default_policy, True),
+            ("float32+xla", "float32", True),
+        ]
     models = {}
     for name, policy, jit in keras_settings:
         step, models[name] = train_speed.keras_train_step(
-            config, _CLASSES.value, _TRANSFORM.value, _BATCH.value, policy, jit)
+            config, _CLASSES.value, _TRANSFORM.value, _BATCH.value, policy, jit
+        )
         for _ in range(3):  # trace, compile, warm up
             step()
         variants[name] = step
-    peer_args = ["--batch", str(_BATCH.value), "--classes", str(_CLASSES.value),
-                 "--transform", str(_TRANSFORM.value), "--steps",
-                 str(_STEPS.value)]
+    peer_args = [
+        "--batch",
+        str(_BATCH.value),
+        "--classes",
+        str(_CLASSES.value),
+        "--transform",
+        str(_TRANSFORM.value),
+        "--steps",
+        str(_STEPS.value),
+    ]
     times = {name: [] for name in variants}
     peers = {}
     for _ in range(_ROUNDS.value):
         for name, step in variants.items():
-            times[name].append(statistics.median(
-                timing.interleaved_medians({name: step}, rounds=_STEPS.value,
-                                               warmup=1)[name]
-                for _ in range(1)))
+            times[name].append(
+                statistics.median(
+                    timing.interleaved_medians(
+                        {name: step}, rounds=_STEPS.value, warmup=1
+                    )[name]
+                    for _ in range(1)
+                )
+            )
         if _TORCH.value:
-            for name, extra in (("pytorch float32", []),
-                                ("pytorch bf16 autocast", ["--bf16"])):
-                line = timing.run_peer(_TORCH.value, _PEER.value,
-                                           peer_args + extra)
+            for name, extra in (
+                ("pytorch float32", []),
+                ("pytorch bf16 autocast", ["--bf16"]),
+            ):
+                line = timing.run_peer(_TORCH.value, _PEER.value, peer_args + extra)
                 peers.setdefault(name, []).append(line)
                 times.setdefault(name, []).append(line["step_s"])
     macs = train_speed.generator_forward_macs(models["default"])
     step_flops = 2 * 3 * macs * _BATCH.value
-    peak = {"bfloat16": train_speed.matmul_flops_per_second(tf.bfloat16),
-            "float32": train_speed.matmul_flops_per_second(tf.float32)}
+    peak = {
+        "bfloat16": train_speed.matmul_flops_per_second(tf.bfloat16),
+        "float32": train_speed.matmul_flops_per_second(tf.float32),
+    }
     medians = {name: statistics.median(ts) for name, ts in times.items()}
     for name, seconds in medians.items():
         bf16 = name.startswith("pytorch bf16") or (
-            name.startswith("default") and default_policy == "mixed_bfloat16")
+            name.startswith("default") and default_policy == "mixed_bfloat16"
+        )
         if name in peers:
             record = dict(peers[name][0])
             record["step_s"] = round(seconds, 4)
             record["images_per_s"] = round(_BATCH.value / seconds, 1)
         else:
-            record = {"peer": "keras", "tensorflow": tf.__version__,
-                      "batch": _BATCH.value, "bf16": bf16,
-                      "compile": name.endswith("xla"),
-                      "threads": tf.config.threading.get_intra_op_parallelism_threads()
-                      or os.cpu_count(),
-                      "params": models["default"].count_params(),
-                      "step_s": round(seconds, 4),
-                      "images_per_s": round(_BATCH.value / seconds, 1)}
+            record = {
+                "peer": "keras",
+                "tensorflow": tf.__version__,
+                "batch": _BATCH.value,
+                "bf16": bf16,
+                "compile": name.endswith("xla"),
+                "threads": tf.config.threading.get_intra_op_parallelism_threads()
+                or os.cpu_count(),
+                "params": models["default"].count_params(),
+                "step_s": round(seconds, 4),
+                "images_per_s": round(_BATCH.value / seconds, 1),
+            }
         peak_flops = peak["bfloat16" if bf16 else "float32"]
         record["variant"] = name
         record["flops_per_step"] = step_flops
         record["matmul_peak_gflops"] = round(peak_flops / 1e9, 1)
-        record["share_of_matmul_peak"] = round(step_flops / seconds / peak_flops,
-                                               3)
+        record["share_of_matmul_peak"] = round(step_flops / seconds / peak_flops, 3)
         print(json.dumps(record), flush=True)
     if "pytorch float32" in medians:
         torch32 = medians["pytorch float32"]
-        print(f"default step vs PyTorch float32: {torch32 / medians['default']:.2f}x "
-              "faster (target >= 1.5x)")
-        print(f"default step vs PyTorch bf16 autocast: "
-              f"{medians['pytorch bf16 autocast'] / medians['default']:.2f}x "
-              "faster (target > 1x)")
-        print(f"float32 step vs PyTorch float32: "
-              f"{torch32 / medians['float32']:.2f}x (target >= 1x)")
+        print(
+            f"default step vs PyTorch float32: {torch32 / medians['default']:.2f}x "
+            "faster (target >= 1.5x)"
+        )
+        print(
+            f"default step vs PyTorch bf16 autocast: "
+            f"{medians['pytorch bf16 autocast'] / medians['default']:.2f}x "
+            "faster (target > 1x)"
+        )
+        print(
+            f"float32 step vs PyTorch float32: "
+            f"{torch32 / medians['float32']:.2f}x (target >= 1x)"
+        )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ def main(argv):
     gen.cli.check_no_arguments(argv)
     _run_flags.at_least(FLAGS.batch_size, 1, "batch_size")
     info = _run_flags.locate()
-    source = run_files.require_data(_run_flags.data_source(info),
-                                    "experiments.evaluate")
+    source = run_files.require_data(
+        _run_flags.data_source(info), "experiments.evaluate"
+    )
     out = _run_flags.out_dir(info, "evaluate")
 
     from gen.evaluation import checkerboard, heldout_table
@@ -43,22 +44,25 @@ def main(argv):
 
     model = run_files.load_generator(info.generator_path)
     data = run_files.load_data(source, model)
-    table = heldout_table.evaluate(model, data, source.holdout,
-                                   FLAGS.batch_size)
+    table = heldout_table.evaluate(model, data, source.holdout, FLAGS.batch_size)
     uneven = checkerboard.measure(model)
-    path = atomic_files.write_json(os.path.join(out, "evaluation.json"),
-                                  {**table, "checkerboard": uneven,
-                                   "generator": info.generator_path})
+    path = atomic_files.write_json(
+        os.path.join(out, "evaluation.json"),
+        {**table, "checkerboard": uneven, "generator": info.generator_path},
+    )
     _run_flags.wrote(path, "held-out table and checkerboard measures")
     path = atomic_files.write_text(
         os.path.join(out, "evaluation.md"),
-        "## Held-out evaluation\n\n" + heldout_table.markdown(table)
+        "## Held-out evaluation\n\n"
+        + heldout_table.markdown(table)
         + "\n## Checkerboard artifacts of the uconv layers\n\n"
-        + checkerboard.markdown(uneven))
+        + checkerboard.markdown(uneven),
+    )
     _run_flags.wrote(path, "the same as Markdown tables")
     print(heldout_table.markdown(table))
-    path = checkerboard.write_figure(os.path.join(out, "checkerboard.png"),
-                                     model, uneven)
+    path = checkerboard.write_figure(
+        os.path.join(out, "checkerboard.png"), model, uneven
+    )
     _run_flags.wrote(path, "constant-input responses of the uconv layers")
 
 

@@ -24,8 +24,10 @@ _TRAIN = settings.define_flags(train_config.TrainConfig)
 def main(argv):
     cli.check_no_arguments(argv)
     if not _WORKDIR.value:
-        raise UserError("--workdir is required: the folder where the run "
-                        "writes its checkpoints, logs and pictures.")
+        raise UserError(
+            "--workdir is required: the folder where the run "
+            "writes its checkpoints, logs and pictures."
+        )
     # Every check that needs no TensorFlow, before it loads.
     config = _TRAIN.config().with_absolute_paths()
     config.check_paths()
@@ -33,6 +35,7 @@ def main(argv):
     if config.strategy == "multi_worker":
         cluster.from_tf_config()
     from gen.training import trainer
+
     trainer.train(config, _WORKDIR.value)
 
 

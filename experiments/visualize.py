@@ -23,15 +23,19 @@ _VISUALIZE = settings.define_flags(visualizer.VisualizeConfig)
 # above.
 _CONVNET = settings.define_flags(
     convnet_config.ConvnetConfig,
-    only=("task", "epochs", "resolution", "filters", "seed"))
+    only=("task", "epochs", "resolution", "filters", "seed"),
+)
 
 
 def main(argv):
     cli.check_no_arguments(argv)
     config = _VISUALIZE.config()  # checks files before TensorFlow loads
     if config.model_path is None:
-        config = _VISUALIZE.config(convnet=_CONVNET.config(
-            data_dir=config.data_dir, num_chairs=config.num_chairs))
+        config = _VISUALIZE.config(
+            convnet=_CONVNET.config(
+                data_dir=config.data_dir, num_chairs=config.num_chairs
+            )
+        )
     visualizer.visualize(config)
 
 

@@ -31,22 +31,26 @@ from gen.errors import UserError
 EXIT_USER_ERROR = 2
 VERBOSE_ENV = "DECONVNET_VERBOSE"
 
-flags.DEFINE_bool("verbose", False,
-                  "Show TensorFlow's and TFDS' own start-up and log lines "
-                  f"(also: {VERBOSE_ENV}=1).")
+flags.DEFINE_bool(
+    "verbose",
+    False,
+    f"Show TensorFlow's and TFDS' own start-up and log lines (also: {VERBOSE_ENV}=1).",
+)
 
 # A line of TensorFlow's native (C++) logging, or absl's notice that such
 # lines go to stderr: "I0000 00:00:1796.06  2522 cudart_stub.cc:31] ...".
 _NATIVE_LOG_LINE = re.compile(
     rb"^(?:[IWE]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [^\]\s]+:\d+\] "
-    rb"|WARNING: All log messages before absl::InitializeLog\(\) is called)")
+    rb"|WARNING: All log messages before absl::InitializeLog\(\) is called)"
+)
 
 
 def _verbose_requested(argv):
     if os.environ.get(VERBOSE_ENV, "") not in ("", "0"):
         return True
-    return any(arg in ("--verbose", "--verbose=true", "--verbose=1")
-               for arg in argv[1:])
+    return any(
+        arg in ("--verbose", "--verbose=true", "--verbose=1") for arg in argv[1:]
+    )
 
 
 def _is_project_script():
@@ -74,7 +78,7 @@ def _filter_native_stderr():
 
     def forward(data):
         while data:
-            data = data[os.write(real, data):]
+            data = data[os.write(real, data) :]
 
     def pump():
         pending = b""
@@ -84,8 +88,11 @@ def _filter_native_stderr():
                 break
             pending += chunk
             *lines, pending = pending.split(b"\n")
-            forward(b"".join(line + b"\n" for line in lines
-                             if not _NATIVE_LOG_LINE.match(line)))
+            forward(
+                b"".join(
+                    line + b"\n" for line in lines if not _NATIVE_LOG_LINE.match(line)
+                )
+            )
             # A partial line is held only while it may still become a log
             # line (progress bars without a newline go out at once).
             if pending and pending[:1] not in (b"I", b"W", b"E"):
@@ -129,16 +136,21 @@ def fail(message):
     hyphens, or be longer than a line) can be copied whole.
     """
     text = " ".join(str(message).split())
-    print(textwrap.fill("error: " + text, width=100, break_long_words=False,
-                        break_on_hyphens=False), file=sys.stderr)
+    print(
+        textwrap.fill(
+            "error: " + text, width=100, break_long_words=False, break_on_hyphens=False
+        ),
+        file=sys.stderr,
+    )
     sys.exit(EXIT_USER_ERROR)
 
 
 def check_no_arguments(argv):
     """A UserError for words on the command line that are not flags."""
     if len(argv) > 1:
-        raise UserError(f"Unexpected arguments {argv[1:]}; flags look like "
-                        "--name=value.")
+        raise UserError(
+            f"Unexpected arguments {argv[1:]}; flags look like --name=value."
+        )
 
 
 def _parse_flags(argv):

@@ -17,7 +17,9 @@ class Progress:
     `every_s` seconds, and always when the work is done.
     """
 
-    def __init__(self, what, total, unit, *, every_s=5.0, report=None, clock=time.monotonic):
+    def __init__(
+        self, what, total, unit, *, every_s=5.0, report=None, clock=time.monotonic
+    ):
         self._what, self._total, self._unit = what, total, unit
         self._every_s = every_s
         self._report = report or _print

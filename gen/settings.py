@@ -48,9 +48,13 @@ def setting(default, help, *, choices=None, flag=None):  # noqa: A002
         choices: the values allowed, or None for any.
         flag: the flag's name when it differs from the field's.
     """
-    metadata = {_META: {
-        "help": help, "choices": None if choices is None else tuple(choices),
-        "flag": flag}}
+    metadata = {
+        _META: {
+            "help": help,
+            "choices": None if choices is None else tuple(choices),
+            "flag": flag,
+        }
+    }
     if default is dataclasses.MISSING:
         return dataclasses.field(metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -71,47 +75,47 @@ def check_choices(config):
             value = getattr(config, field.name)
             if value not in meta["choices"]:
                 shown = ", ".join(str(c) for c in meta["choices"])
-                raise UserError(f"--{meta['flag'] or field.name} must be one "
-                                f"of {shown}; got {value!r}.")
+                raise UserError(
+                    f"--{meta['flag'] or field.name} must be one "
+                    f"of {shown}; got {value!r}."
+                )
 
 
 def _values(config, names):
     """(name, value) of the named fields that are set (not None)."""
-    return [(n, getattr(config, n)) for n in names
-            if getattr(config, n) is not None]
+    return [(n, getattr(config, n)) for n in names if getattr(config, n) is not None]
 
 
 def check_positive_ints(config, *names):
     """A UserError unless each named field is None or an int >= 1."""
     for name, value in _values(config, names):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise UserError(f"--{name} must be a positive integer, got "
-                            f"{value!r}.")
+            raise UserError(f"--{name} must be a positive integer, got {value!r}.")
 
 
 def check_non_negative_ints(config, *names):
     """A UserError unless each named field is None or an int >= 0."""
     for name, value in _values(config, names):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise UserError(f"--{name} must be a non-negative integer, got "
-                            f"{value!r}.")
+            raise UserError(f"--{name} must be a non-negative integer, got {value!r}.")
 
 
 def check_positive_numbers(config, *names):
     """A UserError unless each named field is None or a number > 0."""
     for name, value in _values(config, names):
-        if isinstance(value, bool) or not isinstance(
-                value, (int, float)) or not value > 0:
-            raise UserError(f"--{name} must be a positive number, got "
-                            f"{value!r}.")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not value > 0
+        ):
+            raise UserError(f"--{name} must be a positive number, got {value!r}.")
 
 
 def _flag_type(annotation):
     """(base type, element type or None) of a field annotation: ``int``,
     ``int | None`` -> (int, None); ``tuple[int, ...]`` -> (tuple, int)."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(annotation)
-                   if a is not type(None)]
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
         (annotation,) = options
     if typing.get_origin(annotation) is tuple:
         return tuple, typing.get_args(annotation)[0]
@@ -150,7 +154,8 @@ class ConfigFlags:
                 except ValueError:
                     raise UserError(
                         f"--{name} must be {element.__name__}s separated by "
-                        f"commas, got {','.join(value)!r}.") from None
+                        f"commas, got {','.join(value)!r}."
+                    ) from None
             values[field.name] = value
         return values
 
@@ -160,8 +165,7 @@ class ConfigFlags:
         return self.config_class(**{**self.values(), **overrides})
 
 
-def define_flags(config_class, *, only=None, exclude=(),
-                 flag_values=flags.FLAGS):
+def define_flags(config_class, *, only=None, exclude=(), flag_values=flags.FLAGS):
     """Defines an absl flag for every `setting` field of `config_class`.
 
     Args:
@@ -177,8 +181,11 @@ def define_flags(config_class, *, only=None, exclude=(),
     chosen = []
     for field in dataclasses.fields(config_class):
         meta = info(field)
-        if meta is None or field.name in exclude or (
-                only is not None and field.name not in only):
+        if (
+            meta is None
+            or field.name in exclude
+            or (only is not None and field.name not in only)
+        ):
             continue
         name = meta["flag"] or field.name
         kind, element = _flag_type(hints[field.name])
@@ -187,8 +194,12 @@ def define_flags(config_class, *, only=None, exclude=(),
         default = None if required else field.default
         common = {"flag_values": flag_values, "required": required}
         if element is not None:
-            flags.DEFINE_list(name, None if default is None else
-                              [str(v) for v in default], text, **common)
+            flags.DEFINE_list(
+                name,
+                None if default is None else [str(v) for v in default],
+                text,
+                **common,
+            )
         elif kind is bool:
             flags.DEFINE_bool(name, default, text, **common)
         elif kind is int:
@@ -198,7 +209,9 @@ def define_flags(config_class, *, only=None, exclude=(),
         elif kind is str:
             flags.DEFINE_string(name, default, text, **common)
         else:
-            raise TypeError(f"{config_class.__name__}.{field.name}: no flag "
-                            f"type for {hints[field.name]!r}.")
+            raise TypeError(
+                f"{config_class.__name__}.{field.name}: no flag "
+                f"type for {hints[field.name]!r}."
+            )
         chosen.append((field, name, element))
     return ConfigFlags(config_class, chosen, flag_values)

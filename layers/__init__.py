@@ -12,8 +12,7 @@ imported); constructing a layer on any other backend raises a ValueError.
 from layers import arithmetic
 from layers.fixed_corner_unpooling import FixedCornerUnpooling2D
 from layers.random_unpooling import RandomUnpooling2D
-from layers.switch_pooling import MaxPoolingWithSwitches2D
-from layers.switch_pooling import SwitchUnpooling2D
+from layers.switch_pooling import MaxPoolingWithSwitches2D, SwitchUnpooling2D
 from layers.tied_conv import TiedConv2D
 from layers.unpool_conv import UnpoolConv2D
 

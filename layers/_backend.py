@@ -26,5 +26,6 @@ def check_supported(layer_name):
             "runs on 'tensorflow', 'jax' and 'torch', with the same outputs "
             "and gradients on each. Keras fixes its backend when it is first "
             "imported: set the environment variable KERAS_BACKEND to one of "
-            "them (for example KERAS_BACKEND=jax) before importing keras.")
+            "them (for example KERAS_BACKEND=jax) before importing keras."
+        )
     return backend

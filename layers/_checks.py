@@ -14,7 +14,8 @@ def positive_pair(value, name):
     if pair is None or any(v < 1 for v in pair):
         raise ValueError(
             f"`{name}` must be a positive int or a pair of positive ints, "
-            f"got {value!r}.")
+            f"got {value!r}."
+        )
     return pair
 
 
@@ -25,14 +26,14 @@ def corner_in_cell(corner, size, name="corner"):
         raise ValueError(
             f"`{name}` must be a pair (dy, dx) inside the {size[0]}x{size[1]} "
             f"unpooling cell, i.e. 0 <= dy < {size[0]} and 0 <= dx < "
-            f"{size[1]}, got {corner!r}.")
+            f"{size[1]}, got {corner!r}."
+        )
     return pair
 
 
 def padding_string(value):
     if not isinstance(value, str) or value.lower() not in ("valid", "same"):
-        raise ValueError(
-            f"`padding` must be 'valid' or 'same', got {value!r}.")
+        raise ValueError(f"`padding` must be 'valid' or 'same', got {value!r}.")
     return value.lower()
 
 
@@ -44,7 +45,8 @@ def channels_last(data_format, layer_name):
             f"{layer_name} supports only data_format='channels_last' (inputs "
             f"shaped (batch, height, width, channels)), got {fmt!r}. Transpose "
             "channels-first inputs with keras.layers.Permute((2, 3, 1)) and "
-            "set keras.config.set_image_data_format('channels_last').")
+            "set keras.config.set_image_data_format('channels_last')."
+        )
     return fmt
 
 
@@ -54,11 +56,13 @@ def rank4(shape, layer_name, what="input"):
         rank = None if shape is None else len(shape)
         raise ValueError(
             f"{layer_name} expects its {what} to be rank 4, shaped (batch, "
-            f"height, width, channels), got shape {shape} (rank {rank}).")
+            f"height, width, channels), got shape {shape} (rank {rank})."
+        )
     if shape[-1] is None:
         raise ValueError(
             f"{layer_name} needs the channel dimension of its {what} to be "
-            f"known, got shape {shape}.")
+            f"known, got shape {shape}."
+        )
     return tuple(shape)
 
 
@@ -67,7 +71,10 @@ def _as_pair(value):
         return None
     if isinstance(value, int):
         return (value, value)
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
         return tuple(value)
     return None

@@ -43,8 +43,13 @@ def place_in_cells(x, size, corner):
         return x
     zeros = ops.zeros_like(x)
     return interleave_phases(
-        [x if (ry, rx) == tuple(corner) else zeros
-         for ry in range(sy) for rx in range(sx)], size)
+        [
+            x if (ry, rx) == tuple(corner) else zeros
+            for ry in range(sy)
+            for rx in range(sx)
+        ],
+        size,
+    )
 
 
 def pad_or_crop(x, rows, cols, constant_values=0):
@@ -52,13 +57,17 @@ def pad_or_crop(x, rows, cols, constant_values=0):
 
     `rows` and `cols` are ``(before, after)`` pairs of Python ints.
     """
-    pads = [[0, 0], [max(rows[0], 0), max(rows[1], 0)],
-            [max(cols[0], 0), max(cols[1], 0)], [0, 0]]
+    pads = [
+        [0, 0],
+        [max(rows[0], 0), max(rows[1], 0)],
+        [max(cols[0], 0), max(cols[1], 0)],
+        [0, 0],
+    ]
     if any(p for pair in pads for p in pair):
         x = ops.pad(x, pads, constant_values=constant_values)
     crop_top, crop_bottom = max(-rows[0], 0), max(-rows[1], 0)
     crop_left, crop_right = max(-cols[0], 0), max(-cols[1], 0)
     if crop_top or crop_bottom or crop_left or crop_right:
         _, h, w, _ = dims(x)
-        x = x[:, crop_top:h - crop_bottom, crop_left:w - crop_right, :]
+        x = x[:, crop_top : h - crop_bottom, crop_left : w - crop_right, :]
     return x

@@ -8,8 +8,7 @@ _KINDS = {
     "regularizer": (keras.regularizers.get, keras.regularizers.serialize),
     "constraint": (keras.constraints.get, keras.constraints.serialize),
 }
-NAMES = tuple(f"{weight}_{kind}" for kind in _KINDS
-              for weight in ("kernel", "bias"))
+NAMES = tuple(f"{weight}_{kind}" for kind in _KINDS for weight in ("kernel", "bias"))
 
 
 def assign(layer, **settings):
@@ -26,5 +25,6 @@ def config(layer):
         _, serialize = _KINDS[name.split("_", 1)[1]]
         out[name] = serialize(getattr(layer, name))
     out["activity_regularizer"] = keras.regularizers.serialize(
-        layer.activity_regularizer)
+        layer.activity_regularizer
+    )
     return out

@@ -31,8 +31,7 @@ def _check_size(value, name):
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(
-            f"`{name}` must be a non-negative int or None, got {value!r}.")
+        raise ValueError(f"`{name}` must be a non-negative int or None, got {value!r}.")
 
 
 def effective_kernel_size(kernel_size, dilation_rate=1):
@@ -59,8 +58,7 @@ def same_padding(input_size, kernel_size, strides=1, dilation_rate=1):
     return (total // 2, total - total // 2)
 
 
-def explicit_padding(padding, input_size, kernel_size, strides=1,
-                     dilation_rate=1):
+def explicit_padding(padding, input_size, kernel_size, strides=1, dilation_rate=1):
     """Resolves `padding` (string, int or pair) to ``(before, after)``.
 
     Returns None when `padding` is ``"same"`` and the input size is unknown.
@@ -70,11 +68,11 @@ def explicit_padding(padding, input_size, kernel_size, strides=1,
         if mode == "valid":
             return (0, 0)
         if mode == "same":
-            return same_padding(input_size, kernel_size, strides,
-                                dilation_rate)
+            return same_padding(input_size, kernel_size, strides, dilation_rate)
         raise ValueError(
             f"`padding` must be one of {PADDING_STRINGS}, a non-negative int "
-            f"or a pair of them, got {padding!r}.")
+            f"or a pair of them, got {padding!r}."
+        )
     if isinstance(padding, int) and not isinstance(padding, bool):
         pair = (padding, padding)
     elif isinstance(padding, (tuple, list)) and len(padding) == 2:
@@ -82,16 +80,19 @@ def explicit_padding(padding, input_size, kernel_size, strides=1,
     else:
         raise ValueError(
             f"`padding` must be one of {PADDING_STRINGS}, a non-negative int "
-            f"or a pair of them, got {padding!r}.")
+            f"or a pair of them, got {padding!r}."
+        )
     for p in pair:
         if isinstance(p, bool) or not isinstance(p, int) or p < 0:
             raise ValueError(
-                f"Explicit `padding` must be non-negative ints, got {padding!r}.")
+                f"Explicit `padding` must be non-negative ints, got {padding!r}."
+            )
     return pair
 
 
-def conv_output_size(input_size, kernel_size, strides=1, padding="valid",
-                     dilation_rate=1):
+def conv_output_size(
+    input_size, kernel_size, strides=1, padding="valid", dilation_rate=1
+):
     """Output size of a convolution.
 
     Relationship 6, ``o = floor((i + 2p - k) / s) + 1``, generalised to
@@ -105,8 +106,9 @@ def conv_output_size(input_size, kernel_size, strides=1, padding="valid",
         return None
     if isinstance(padding, str) and padding.lower() == "same":
         return -(-input_size // strides)
-    before, after = explicit_padding(padding, input_size, kernel_size,
-                                     strides, dilation_rate)
+    before, after = explicit_padding(
+        padding, input_size, kernel_size, strides, dilation_rate
+    )
     span = input_size + before + after - k
     if span < 0:
         return 0
@@ -123,9 +125,14 @@ def pool_output_size(input_size, pool_size, strides=None, padding="valid"):
     return conv_output_size(input_size, pool_size, strides, padding)
 
 
-def transposed_conv_output_size(input_size, kernel_size, strides=1,
-                                padding="valid", output_padding=None,
-                                dilation_rate=1):
+def transposed_conv_output_size(
+    input_size,
+    kernel_size,
+    strides=1,
+    padding="valid",
+    output_padding=None,
+    dilation_rate=1,
+):
     """Output size of a transposed convolution, as Keras' Conv2DTranspose.
 
     With explicit padding ``(p_b, p_a)`` (or an int) and ``a`` =
@@ -139,13 +146,16 @@ def transposed_conv_output_size(input_size, kernel_size, strides=1,
     _check_positive(strides, "strides")
     k = effective_kernel_size(kernel_size, dilation_rate)
     if output_padding is not None:
-        if (isinstance(output_padding, bool)
-                or not isinstance(output_padding, int)
-                or not 0 <= output_padding < max(strides, dilation_rate)):
+        if (
+            isinstance(output_padding, bool)
+            or not isinstance(output_padding, int)
+            or not 0 <= output_padding < max(strides, dilation_rate)
+        ):
             raise ValueError(
                 "`output_padding` must be an int in [0, strides) (the `a` "
                 f"term of relationship 14), got {output_padding!r} with "
-                f"strides={strides}.")
+                f"strides={strides}."
+            )
     if input_size is None:
         return None
     mode = padding.lower() if isinstance(padding, str) else None
@@ -157,14 +167,16 @@ def transposed_conv_output_size(input_size, kernel_size, strides=1,
     if mode == "same":
         before = after = k // 2
     else:
-        before, after = explicit_padding(padding, None, kernel_size, strides,
-                                         dilation_rate)
+        before, after = explicit_padding(
+            padding, None, kernel_size, strides, dilation_rate
+        )
     a = output_padding or 0
     return strides * (input_size - 1) + a + k - before - after
 
 
-def transposed_output_padding(forward_input_size, kernel_size, strides=1,
-                              padding="valid", dilation_rate=1):
+def transposed_output_padding(
+    forward_input_size, kernel_size, strides=1, padding="valid", dilation_rate=1
+):
     """The `a` (`output_padding`) that makes a transposed conv restore a size.
 
     A convolution maps sizes ``i`` in a range of ``s`` values onto the same
@@ -180,13 +192,21 @@ def transposed_output_padding(forward_input_size, kernel_size, strides=1,
     """
     _check_positive(strides, "strides")
     if forward_input_size is None:
-        raise ValueError("`forward_input_size` must be known (not None) to "
-                         "compute the output padding that restores it.")
-    out = conv_output_size(forward_input_size, kernel_size, strides, padding,
-                           dilation_rate)
-    base = transposed_conv_output_size(out, kernel_size, strides, padding,
-                                       output_padding=0,
-                                       dilation_rate=dilation_rate)
+        raise ValueError(
+            "`forward_input_size` must be known (not None) to "
+            "compute the output padding that restores it."
+        )
+    out = conv_output_size(
+        forward_input_size, kernel_size, strides, padding, dilation_rate
+    )
+    base = transposed_conv_output_size(
+        out,
+        kernel_size,
+        strides,
+        padding,
+        output_padding=0,
+        dilation_rate=dilation_rate,
+    )
     a = forward_input_size - base
     if not 0 <= a < strides:
         raise ValueError(
@@ -194,7 +214,8 @@ def transposed_output_padding(forward_input_size, kernel_size, strides=1,
             f"{forward_input_size} for kernel_size={kernel_size}, "
             f"strides={strides}, padding={padding!r}: the transpose of a "
             f"size-{out} output is {base} + a. Use an odd kernel or explicit "
-            "padding.")
+            "padding."
+        )
     return a
 
 

@@ -2,10 +2,7 @@
 
 import keras
 
-from layers import _backend
-from layers import _checks
-from layers import _spatial
-from layers import arithmetic
+from layers import _backend, _checks, _spatial, arithmetic
 
 
 class CellUnpooling2D(keras.layers.Layer):
@@ -28,12 +25,19 @@ class CellUnpooling2D(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         b, h, w, c = _checks.rank4(input_shape, type(self).__name__)
-        return (b, arithmetic.unpooled_size(h, self.size[0]),
-                arithmetic.unpooled_size(w, self.size[1]), c)
+        return (
+            b,
+            arithmetic.unpooled_size(h, self.size[0]),
+            arithmetic.unpooled_size(w, self.size[1]),
+            c,
+        )
 
     def get_config(self):
-        return {**super().get_config(), "size": self.size,
-                "data_format": self.data_format}
+        return {
+            **super().get_config(),
+            "size": self.size,
+            "data_format": self.data_format,
+        }
 
 
 @keras.saving.register_keras_serializable(package="layers")

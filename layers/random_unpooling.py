@@ -45,8 +45,7 @@ class RandomUnpooling2D(CellUnpooling2D):
 
     def __init__(self, size=2, seed=None, data_format=None, **kwargs):
         super().__init__(size=size, data_format=data_format, **kwargs)
-        if seed is not None and (isinstance(seed, bool)
-                                 or not isinstance(seed, int)):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"`seed` must be an int or None, got {seed!r}.")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -57,14 +56,13 @@ class RandomUnpooling2D(CellUnpooling2D):
         sy, sx = self.size
         _, h, w, c = _spatial.dims(inputs)
         position = keras.random.randint(
-            ops.shape(inputs), 0, sy * sx, dtype="int32",
-            seed=self.seed_generator)
+            ops.shape(inputs), 0, sy * sx, dtype="int32", seed=self.seed_generator
+        )
         # One-hot over the cell's positions, laid out (B, H, W, C, sy, sx),
         # then moved next to the spatial axes and folded into them.
         dtype = keras.backend.standardize_dtype(inputs.dtype)
         onehot = ops.one_hot(position, sy * sx, dtype=dtype)
-        cells = ops.reshape(onehot * ops.expand_dims(inputs, -1),
-                            (-1, h, w, c, sy, sx))
+        cells = ops.reshape(onehot * ops.expand_dims(inputs, -1), (-1, h, w, c, sy, sx))
         cells = ops.transpose(cells, (0, 1, 4, 2, 5, 3))
         return ops.reshape(cells, (-1, h * sy, w * sx, c))
 

@@ -41,16 +41,14 @@ pooled again.
 import keras
 from keras import ops
 
-from layers import _backend
-from layers import _checks
-from layers import _spatial
-from layers import arithmetic
+from layers import _backend, _checks, _spatial, arithmetic
 
 
 def _pool_arguments(pool_size, strides, padding):
     pool_size = _checks.positive_pair(pool_size, "pool_size")
-    strides = pool_size if strides is None else _checks.positive_pair(
-        strides, "strides")
+    strides = (
+        pool_size if strides is None else _checks.positive_pair(strides, "strides")
+    )
     return pool_size, strides, _checks.padding_string(padding)
 
 
@@ -92,12 +90,14 @@ class MaxPoolingWithSwitches2D(keras.layers.Layer):
     >>> y = unpool(pooled, switches)          # (B, 5, 7, C): maxima, 0 elsewhere
     """
 
-    def __init__(self, pool_size=2, strides=None, padding="valid",
-                 data_format=None, **kwargs):
+    def __init__(
+        self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs
+    ):
         _backend.check_supported(type(self).__name__)
         super().__init__(**kwargs)
         self.pool_size, self.strides, self.padding = _pool_arguments(
-            pool_size, strides, padding)
+            pool_size, strides, padding
+        )
         self.data_format = _checks.channels_last(data_format, type(self).__name__)
         self.input_spec = keras.layers.InputSpec(ndim=4)
 
@@ -110,26 +110,39 @@ class MaxPoolingWithSwitches2D(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         b, h, w, c = _checks.rank4(input_shape, type(self).__name__)
-        pooled = (b, arithmetic.pool_output_size(h, self.pool_size[0],
-                                                 self.strides[0], self.padding),
-                  arithmetic.pool_output_size(w, self.pool_size[1],
-                                              self.strides[1], self.padding), c)
+        pooled = (
+            b,
+            arithmetic.pool_output_size(
+                h, self.pool_size[0], self.strides[0], self.padding
+            ),
+            arithmetic.pool_output_size(
+                w, self.pool_size[1], self.strides[1], self.padding
+            ),
+            c,
+        )
         return pooled, (b, h, w, c)
 
     def compute_output_spec(self, inputs):
         pooled_shape, switches_shape = self.compute_output_shape(inputs.shape)
-        return (keras.KerasTensor(pooled_shape, dtype=self.compute_dtype),
-                keras.KerasTensor(switches_shape, dtype=self.compute_dtype))
+        return (
+            keras.KerasTensor(pooled_shape, dtype=self.compute_dtype),
+            keras.KerasTensor(switches_shape, dtype=self.compute_dtype),
+        )
 
     def matching_unpooling(self, **kwargs):
         """A `SwitchUnpooling2D` with this layer's pool size, strides, padding."""
-        return SwitchUnpooling2D(self.pool_size, self.strides, self.padding,
-                                 **kwargs)
+        return SwitchUnpooling2D(self.pool_size, self.strides, self.padding, **kwargs)
 
     def get_config(self):
         config = super().get_config()
-        config.update({"pool_size": self.pool_size, "strides": self.strides,
-                       "padding": self.padding, "data_format": self.data_format})
+        config.update(
+            {
+                "pool_size": self.pool_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
@@ -168,12 +181,14 @@ class SwitchUnpooling2D(keras.layers.Layer):
         ``(batch, height, width, channels)``, the switches' shape.
     """
 
-    def __init__(self, pool_size=2, strides=None, padding="valid",
-                 data_format=None, **kwargs):
+    def __init__(
+        self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs
+    ):
         _backend.check_supported(type(self).__name__)
         super().__init__(**kwargs)
         self.pool_size, self.strides, self.padding = _pool_arguments(
-            pool_size, strides, padding)
+            pool_size, strides, padding
+        )
         self.data_format = _checks.channels_last(data_format, type(self).__name__)
 
     def build(self, updates_shape, switches_shape):
@@ -188,13 +203,20 @@ class SwitchUnpooling2D(keras.layers.Layer):
             raise ValueError(
                 f"{name}: updates have {updates_shape[-1]} channels but the "
                 f"switches have {switches_shape[-1]}; pass the switches "
-                "recorded when pooling the maps that `updates` stand for.")
+                "recorded when pooling the maps that `updates` stand for."
+            )
         for axis in (1, 2):
             expected = arithmetic.pool_output_size(
-                switches_shape[axis], self.pool_size[axis - 1],
-                self.strides[axis - 1], self.padding)
-            if expected is not None and updates_shape[axis] is not None and (
-                    expected != updates_shape[axis]):
+                switches_shape[axis],
+                self.pool_size[axis - 1],
+                self.strides[axis - 1],
+                self.padding,
+            )
+            if (
+                expected is not None
+                and updates_shape[axis] is not None
+                and (expected != updates_shape[axis])
+            ):
                 raise ValueError(
                     f"{name}: switches of shape {switches_shape} come from "
                     f"pooling a {switches_shape[1]}x{switches_shape[2]} input, "
@@ -205,7 +227,8 @@ class SwitchUnpooling2D(keras.layers.Layer):
                     f"{arithmetic.pool_output_size(switches_shape[2], self.pool_size[1], self.strides[1], self.padding)}"
                     f", but updates have shape {updates_shape}. Use the "
                     "switches and pool arguments of the pooling that produced "
-                    "these updates.")
+                    "these updates."
+                )
         return updates_shape, switches_shape
 
     def call(self, updates, switches):
@@ -216,20 +239,29 @@ class SwitchUnpooling2D(keras.layers.Layer):
                 "tensor that MaxPoolingWithSwitches2D returns (the pooled "
                 f"input), got dtype {dtype}. Integer argmax indices "
                 "(tf.nn.max_pool_with_argmax, PyTorch's return_indices) are "
-                "not accepted.")
+                "not accepted."
+            )
         self._check_shapes(tuple(updates.shape), tuple(switches.shape))
-        return _native_unpool(updates, switches, self.pool_size,
-                              self.strides, self.padding)
+        return _native_unpool(
+            updates, switches, self.pool_size, self.strides, self.padding
+        )
 
     def compute_output_shape(self, updates_shape, switches_shape):
-        updates_shape, switches_shape = self._check_shapes(updates_shape,
-                                                           switches_shape)
+        updates_shape, switches_shape = self._check_shapes(
+            updates_shape, switches_shape
+        )
         return tuple(switches_shape[:3]) + (updates_shape[-1],)
 
     def get_config(self):
         config = super().get_config()
-        config.update({"pool_size": self.pool_size, "strides": self.strides,
-                       "padding": self.padding, "data_format": self.data_format})
+        config.update(
+            {
+                "pool_size": self.pool_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
@@ -258,12 +290,15 @@ def _windows(x, pool_size, strides, padding):
     _, h, w, c = _spatial.dims(x)
     top, oh, rows = _window_geometry(h, kh, sh, padding)
     left, ow, cols = _window_geometry(w, kw, sw, padding)
-    canvas = _spatial.pad_or_crop(x, (top, rows - top - h),
-                                  (left, cols - left - w),
-                                  constant_values=float("-inf"))
+    canvas = _spatial.pad_or_crop(
+        x, (top, rows - top - h), (left, cols - left - w), constant_values=float("-inf")
+    )
     cells = ops.reshape(canvas, (-1, rows // sh, sh, cols // sw, sw, c))
-    return [cells[:, u // sh:u // sh + oh, u % sh, v // sw:v // sw + ow,
-                  v % sw] for u in range(kh) for v in range(kw)]
+    return [
+        cells[:, u // sh : u // sh + oh, u % sh, v // sw : v // sw + ow, v % sw]
+        for u in range(kh)
+        for v in range(kw)
+    ]
 
 
 def _first_maxima(windows):
@@ -315,15 +350,18 @@ def unpool_by_windows(updates, switches, pool_size, strides, padding):
     for index, mask in enumerate(masks):
         u, v = divmod(index, kw)
         part = _spatial.pad_or_crop(
-            ops.where(mask, updates, zeros), (u // sh, qy - 1 - u // sh),
-            (v // sw, qx - 1 - v // sw))
+            ops.where(mask, updates, zeros),
+            (u // sh, qy - 1 - u // sh),
+            (v // sw, qx - 1 - v // sw),
+        )
         phase = (u % sh) * sw + v % sw
         phases[phase] = part if phases[phase] is None else phases[phase] + part
     filler = next(p for p in phases if p is not None)
     phases = [ops.zeros_like(filler) if p is None else p for p in phases]
     unpooled = _spatial.interleave_phases(phases, (sh, sw))
-    return _spatial.pad_or_crop(unpooled, (-top, h - (rows - top)),
-                                (-left, w - (cols - left)))
+    return _spatial.pad_or_crop(
+        unpooled, (-top, h - (rows - top)), (-left, w - (cols - left))
+    )
 
 
 # --- The seam: each backend's fastest exact recipe -------------------------
@@ -345,8 +383,10 @@ def _pool(inputs, pool_size, strides, padding):
     """``(pooled, switches)`` on the running backend."""
     backend = _backend.name()
     if backend == "jax":
-        return (pool_by_windows(inputs, pool_size, strides, padding),
-                ops.stop_gradient(inputs))
+        return (
+            pool_by_windows(inputs, pool_size, strides, padding),
+            ops.stop_gradient(inputs),
+        )
     if backend == "torch":
         return _torch_pool(inputs, pool_size, strides, padding)
     return _tensorflow_pool(inputs, pool_size, strides, padding)
@@ -356,8 +396,7 @@ def _native_unpool(updates, switches, pool_size, strides, padding):
     """Switch unpooling by the running backend's fastest exact recipe."""
     backend = _backend.name()
     if backend == "tensorflow":
-        return _tensorflow_unpool(updates, switches, pool_size, strides,
-                                  padding)
+        return _tensorflow_unpool(updates, switches, pool_size, strides, padding)
     if backend == "torch":
         return _torch_unpool(updates, switches, pool_size, strides, padding)
     return unpool_by_windows(updates, switches, pool_size, strides, padding)
@@ -371,8 +410,9 @@ _KEPT_INDICES = "_layers_switch_indices"
 
 
 def _keep_indices(switches, pool_size, strides, padding, indices):
-    setattr(switches, _KEPT_INDICES,
-            ((tuple(pool_size), tuple(strides), padding), indices))
+    setattr(
+        switches, _KEPT_INDICES, ((tuple(pool_size), tuple(strides), padding), indices)
+    )
 
 
 def _kept_indices(switches, pool_size, strides, padding):
@@ -393,6 +433,7 @@ def _kept_indices(switches, pool_size, strides, padding):
 def _tensorflow_in_xla():
     """Whether ops are being traced for XLA (`jit_compile=True`)."""
     import tensorflow as tf
+
     try:
         from tensorflow.python.ops import control_flow_util
     except ImportError:  # Internal API gone: take the path XLA compiles.
@@ -402,8 +443,11 @@ def _tensorflow_in_xla():
 
 
 def _tensorflow_windows(pool_size, strides, padding):
-    return ((1,) + tuple(pool_size) + (1,), (1,) + tuple(strides) + (1,),
-            padding.upper())
+    return (
+        (1,) + tuple(pool_size) + (1,),
+        (1,) + tuple(strides) + (1,),
+        padding.upper(),
+    )
 
 
 def _tensorflow_pool(inputs, pool_size, strides, padding):
@@ -414,7 +458,8 @@ def _tensorflow_pool(inputs, pool_size, strides, padding):
         return ops.max_pool(inputs, pool_size, strides, padding), switches
     ksize, stride, pad = _tensorflow_windows(pool_size, strides, padding)
     pooled, argmax = tf.nn.max_pool_with_argmax(
-        inputs, ksize, stride, pad, include_batch_in_index=True)
+        inputs, ksize, stride, pad, include_batch_in_index=True
+    )
     _keep_indices(switches, pool_size, strides, padding, argmax)
     return pooled, switches
 
@@ -428,22 +473,33 @@ def _tensorflow_unpool(updates, switches, pool_size, strides, padding):
         # dtype could create ties that move a maximum.
         window_max = tf.nn.max_pool2d(switches, ksize, stride, pad)
         unpooled = tf.raw_ops.MaxPoolGrad(
-            orig_input=switches, orig_output=window_max,
-            grad=tf.cast(updates, switches.dtype), ksize=ksize,
-            strides=stride, padding=pad)
+            orig_input=switches,
+            orig_output=window_max,
+            grad=tf.cast(updates, switches.dtype),
+            ksize=ksize,
+            strides=stride,
+            padding=pad,
+        )
         return tf.cast(unpooled, updates.dtype)
     argmax = _kept_indices(switches, pool_size, strides, padding)
     if argmax is None:
         _, argmax = tf.nn.max_pool_with_argmax(
-            switches, ksize, stride, pad, include_batch_in_index=True)
+            switches, ksize, stride, pad, include_batch_in_index=True
+        )
     # Only the shape of this input is read.
     shape_of = tf.cast(switches, updates.dtype)
 
     @tf.custom_gradient
     def route(values):
         unpooled = tf.raw_ops.MaxPoolGradWithArgmax(
-            input=shape_of, grad=values, argmax=argmax, ksize=ksize,
-            strides=stride, padding=pad, include_batch_in_index=True)
+            input=shape_of,
+            grad=values,
+            argmax=argmax,
+            ksize=ksize,
+            strides=stride,
+            padding=pad,
+            include_batch_in_index=True,
+        )
 
         def gradient(upstream):
             # Each value's gradient is read where it was put.
@@ -467,10 +523,10 @@ def _torch_max_pool(x, pool_size, strides, padding):
         top, bottom = arithmetic.same_padding(h, pool_size[0], strides[0])
         left, right = arithmetic.same_padding(w, pool_size[1], strides[1])
         if top or bottom or left or right:
-            planes = F.pad(planes, (left, right, top, bottom),
-                           value=float("-inf"))
-    pooled, indices = F.max_pool2d(planes, tuple(pool_size), tuple(strides),
-                                   return_indices=True)
+            planes = F.pad(planes, (left, right, top, bottom), value=float("-inf"))
+    pooled, indices = F.max_pool2d(
+        planes, tuple(pool_size), tuple(strides), return_indices=True
+    )
     geometry = (top, left, planes.shape[2], planes.shape[3])
     return pooled.permute(0, 2, 3, 1), (indices, geometry)
 
@@ -494,12 +550,13 @@ def _torch_unpool(updates, switches, pool_size, strides, padding):
     values = updates.permute(0, 3, 1, 2)
     if strides[0] >= pool_size[0] and strides[1] >= pool_size[1]:
         # Windows do not overlap: no index repeats, so writing is adding.
-        unpooled = F.max_unpool2d(values, indices, tuple(pool_size),
-                                  tuple(strides), output_size=(hp, wp))
+        unpooled = F.max_unpool2d(
+            values, indices, tuple(pool_size), tuple(strides), output_size=(hp, wp)
+        )
     else:
-        unpooled = torch.zeros((n, c, hp * wp), dtype=values.dtype,
-                               device=values.device).scatter_add(
-            2, indices.reshape(n, c, -1), values.reshape(n, c, -1))
+        unpooled = torch.zeros(
+            (n, c, hp * wp), dtype=values.dtype, device=values.device
+        ).scatter_add(2, indices.reshape(n, c, -1), values.reshape(n, c, -1))
         unpooled = unpooled.reshape(n, c, hp, wp)
-    unpooled = unpooled[:, :, top:top + h, left:left + w]
+    unpooled = unpooled[:, :, top : top + h, left : left + w]
     return unpooled.permute(0, 2, 3, 1)

@@ -4,11 +4,7 @@ Conv2DTranspose."""
 import keras
 from keras import ops
 
-from layers import _backend
-from layers import _checks
-from layers import _spatial
-from layers import _weight_settings
-from layers import arithmetic
+from layers import _backend, _checks, _spatial, _weight_settings, arithmetic
 
 
 @keras.saving.register_keras_serializable(package="layers")
@@ -86,16 +82,28 @@ class TiedConv2D(keras.layers.Layer):
     >>> model = keras.Model(inputs, recon)           # one kernel
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="same",
-                 use_bias=True, activation=None, transpose_activation=None,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, data_format=None, **kwargs):
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="same",
+        use_bias=True,
+        activation=None,
+        transpose_activation=None,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        data_format=None,
+        **kwargs,
+    ):
         _backend.check_supported(type(self).__name__)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, int) or (
-                filters < 1):
+        if isinstance(filters, bool) or not isinstance(filters, int) or (filters < 1):
             raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
         self.filters = filters
         self.kernel_size = _checks.positive_pair(kernel_size, "kernel_size")
@@ -105,12 +113,14 @@ class TiedConv2D(keras.layers.Layer):
         self.activation = keras.activations.get(activation)
         self.transpose_activation = keras.activations.get(transpose_activation)
         _weight_settings.assign(
-            self, kernel_initializer=kernel_initializer,
+            self,
+            kernel_initializer=kernel_initializer,
             bias_initializer=bias_initializer,
             kernel_regularizer=kernel_regularizer,
             bias_regularizer=bias_regularizer,
             kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint)
+            bias_constraint=bias_constraint,
+        )
         self.data_format = _checks.channels_last(data_format, type(self).__name__)
         self.forward_input_hw = None
         self.transpose_bias = None
@@ -121,7 +131,8 @@ class TiedConv2D(keras.layers.Layer):
                 f"{type(self).__name__} '{self.name}' was called with "
                 "transpose=True before its forward call. Call it on its "
                 "forward input first (that creates the kernel and records the "
-                "size to restore), then on the maps to transpose.")
+                "size to restore), then on the maps to transpose."
+            )
         if transpose and self.use_bias and self.transpose_bias is None:
             self._add_transpose_bias()
         return super().__call__(inputs, *args, transpose=transpose, **kwargs)
@@ -131,17 +142,21 @@ class TiedConv2D(keras.layers.Layer):
         self.forward_input_hw = (h, w)
         self.in_channels = channels
         self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (channels, self.filters),
+            name="kernel",
+            shape=self.kernel_size + (channels, self.filters),
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint)
+            constraint=self.kernel_constraint,
+        )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                name="bias", shape=(self.filters,),
+                name="bias",
+                shape=(self.filters,),
                 initializer=self.bias_initializer,
                 regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint)
+                constraint=self.bias_constraint,
+            )
         self.built = True
 
     def _add_transpose_bias(self):
@@ -152,10 +167,12 @@ class TiedConv2D(keras.layers.Layer):
         self._tracker.unlock()
         try:
             self.transpose_bias = self.add_weight(
-                name="transpose_bias", shape=(self.in_channels,),
+                name="transpose_bias",
+                shape=(self.in_channels,),
                 initializer=self.bias_initializer,
                 regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint)
+                constraint=self.bias_constraint,
+            )
         finally:
             if locked:
                 self._tracker.lock()
@@ -164,8 +181,11 @@ class TiedConv2D(keras.layers.Layer):
         # Files written before the transpose bias was created lazily hold
         # one for every TiedConv2D with use_bias, including encoder-only
         # ones: create it so that those files load as they were saved.
-        if (self.use_bias and self.transpose_bias is None
-                and len(store.keys()) == len(self.weights) + 1):
+        if (
+            self.use_bias
+            and self.transpose_bias is None
+            and len(store.keys()) == len(self.weights) + 1
+        ):
             self._add_transpose_bias()
         super().load_own_variables(store)
 
@@ -189,11 +209,9 @@ class TiedConv2D(keras.layers.Layer):
         # convolution's padding; that avoids each backend's own reading of
         # "same" plus output_padding.
         if None in self.forward_input_hw:
-            return ops.conv_transpose(inputs, self.kernel, self.strides,
-                                      self.padding)
+            return ops.conv_transpose(inputs, self.kernel, self.strides, self.padding)
         output_padding, crops = [], []
-        for size, k, s in zip(self.forward_input_hw, self.kernel_size,
-                              self.strides):
+        for size, k, s in zip(self.forward_input_hw, self.kernel_size, self.strides):
             pooled = arithmetic.conv_output_size(size, k, s, self.padding)
             before = 0
             if self.padding == "same":
@@ -202,15 +220,17 @@ class TiedConv2D(keras.layers.Layer):
             extra = max(before + size - full, 0)
             output_padding.append(extra)
             crops.append((-before, before + size - full - extra))
-        outputs = ops.conv_transpose(inputs, self.kernel, self.strides,
-                                     "valid", output_padding=output_padding)
+        outputs = ops.conv_transpose(
+            inputs, self.kernel, self.strides, "valid", output_padding=output_padding
+        )
         return _spatial.pad_or_crop(outputs, crops[0], crops[1])
 
     def _transpose_hw(self, h, w):
         if None not in self.forward_input_hw:
             return tuple(self.forward_input_hw)
-        return tuple(self._default_transpose_size(size, axis)
-                     for axis, size in enumerate((h, w)))
+        return tuple(
+            self._default_transpose_size(size, axis) for axis, size in enumerate((h, w))
+        )
 
     def _default_transpose_size(self, size, axis):
         # Keras' Conv2DTranspose default (arithmetic.transposed_conv_output_size
@@ -227,20 +247,25 @@ class TiedConv2D(keras.layers.Layer):
             raise ValueError(
                 f"{name} '{self.name}': the transposed call takes maps with "
                 f"{self.filters} channels (the layer's `filters`), got shape "
-                f"{shape}.")
+                f"{shape}."
+            )
         expected = tuple(
             arithmetic.conv_output_size(size, k, s, self.padding)
-            for size, k, s in zip(self.forward_input_hw, self.kernel_size,
-                                  self.strides))
+            for size, k, s in zip(self.forward_input_hw, self.kernel_size, self.strides)
+        )
         for axis in (0, 1):
-            if expected[axis] is not None and shape[axis + 1] is not None and (
-                    shape[axis + 1] != expected[axis]):
+            if (
+                expected[axis] is not None
+                and shape[axis + 1] is not None
+                and (shape[axis + 1] != expected[axis])
+            ):
                 raise ValueError(
                     f"{name} '{self.name}': the forward call maps "
                     f"{self.forward_input_hw[0]}x{self.forward_input_hw[1]} "
                     f"inputs to {expected[0]}x{expected[1]} maps, so the "
                     f"transposed call takes maps of that size, got shape "
-                    f"{shape}.")
+                    f"{shape}."
+                )
         return shape
 
     def compute_output_shape(self, input_shape, transpose=False):
@@ -250,28 +275,36 @@ class TiedConv2D(keras.layers.Layer):
             out_h, out_w = self._transpose_hw(h, w)
             return (b, out_h, out_w, self.in_channels)
         b, h, w, _ = _checks.rank4(input_shape, name)
-        return (b,) + tuple(
-            arithmetic.conv_output_size(size, k, s, self.padding)
-            for size, k, s in zip((h, w), self.kernel_size, self.strides)) + (
-                self.filters,)
+        return (
+            (b,)
+            + tuple(
+                arithmetic.conv_output_size(size, k, s, self.padding)
+                for size, k, s in zip((h, w), self.kernel_size, self.strides)
+            )
+            + (self.filters,)
+        )
 
     def compute_output_spec(self, inputs, transpose=False):
         return keras.KerasTensor(
             self.compute_output_shape(inputs.shape, transpose=transpose),
-            dtype=self.compute_dtype)
+            dtype=self.compute_dtype,
+        )
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "use_bias": self.use_bias,
-            "activation": keras.activations.serialize(self.activation),
-            "transpose_activation": keras.activations.serialize(
-                self.transpose_activation),
-            **_weight_settings.config(self),
-            "data_format": self.data_format,
-        })
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "use_bias": self.use_bias,
+                "activation": keras.activations.serialize(self.activation),
+                "transpose_activation": keras.activations.serialize(
+                    self.transpose_activation
+                ),
+                **_weight_settings.config(self),
+                "data_format": self.data_format,
+            }
+        )
         return config

@@ -46,11 +46,7 @@ measures all three against the explicit pair.
 import keras
 from keras import ops
 
-from layers import _backend
-from layers import _checks
-from layers import _spatial
-from layers import _weight_settings
-from layers import arithmetic
+from layers import _backend, _checks, _spatial, _weight_settings, arithmetic
 
 IMPLEMENTATIONS = ("auto", "phases", "subpixel", "transpose")
 
@@ -137,50 +133,70 @@ class UnpoolConv2D(keras.layers.Layer):
     (8, 32, 32, 92)
     """
 
-    def __init__(self, filters, kernel_size, size=2, corner=(0, 0),
-                 activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, implementation="auto",
-                 data_format=None, **kwargs):
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        size=2,
+        corner=(0, 0),
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        implementation="auto",
+        data_format=None,
+        **kwargs,
+    ):
         name = type(self).__name__
         _backend.check_supported(name)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, int) or (
-                filters < 1):
+        if isinstance(filters, bool) or not isinstance(filters, int) or (filters < 1):
             raise ValueError(f"`filters` must be a positive int, got {filters!r}.")
         self.filters = filters
         self.kernel_size = _checks.positive_pair(kernel_size, "kernel_size")
         self.size = _checks.positive_pair(size, "size")
         self.corner = _checks.corner_in_cell(corner, self.size)
         if implementation not in IMPLEMENTATIONS:
-            raise ValueError(f"`implementation` must be one of {IMPLEMENTATIONS}, "
-                             f"got {implementation!r}.")
+            raise ValueError(
+                f"`implementation` must be one of {IMPLEMENTATIONS}, "
+                f"got {implementation!r}."
+            )
         if implementation == "transpose":
-            pads = [transpose_padding(k, s, d) for k, s, d in
-                    zip(self.kernel_size, self.size, self.corner)]
+            pads = [
+                transpose_padding(k, s, d)
+                for k, s, d in zip(self.kernel_size, self.size, self.corner)
+            ]
             if min(min(p) for p in pads) < 0:
                 raise ValueError(
                     f"{name}: implementation='transpose' needs a kernel at "
                     f"least as large as the unpooling cell and the corner "
                     f"near its centre; kernel_size={self.kernel_size}, "
                     f"size={self.size}, corner={self.corner} would need "
-                    f"negative padding {pads}. Use implementation='auto'.")
+                    f"negative padding {pads}. Use implementation='auto'."
+                )
         self.implementation = implementation
         self.activation = keras.activations.get(activation)
         self.use_bias = use_bias
         _weight_settings.assign(
-            self, kernel_initializer=kernel_initializer,
+            self,
+            kernel_initializer=kernel_initializer,
             bias_initializer=bias_initializer,
             kernel_regularizer=kernel_regularizer,
             bias_regularizer=bias_regularizer,
             kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint)
+            bias_constraint=bias_constraint,
+        )
         self.data_format = _checks.channels_last(data_format, name)
         self.input_spec = keras.layers.InputSpec(ndim=4)
-        self._taps = [phase_taps(k, s, d) for k, s, d in
-                      zip(self.kernel_size, self.size, self.corner)]
+        self._taps = [
+            phase_taps(k, s, d)
+            for k, s, d in zip(self.kernel_size, self.size, self.corner)
+        ]
 
     @property
     def resolved_implementation(self):
@@ -192,16 +208,20 @@ class UnpoolConv2D(keras.layers.Layer):
     def build(self, input_shape):
         _, _, _, channels = _checks.rank4(input_shape, type(self).__name__)
         self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (channels, self.filters),
+            name="kernel",
+            shape=self.kernel_size + (channels, self.filters),
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint)
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
             self.bias = self.add_weight(
-                name="bias", shape=(self.filters,),
+                name="bias",
+                shape=(self.filters,),
                 initializer=self.bias_initializer,
                 regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint)
+                constraint=self.bias_constraint,
+            )
         else:
             self.bias = None
         self.input_spec = keras.layers.InputSpec(ndim=4, axes={-1: channels})
@@ -226,70 +246,93 @@ class UnpoolConv2D(keras.layers.Layer):
             for t0x, nx, ox in self._taps[1]:
                 if ny == 0 or nx == 0:
                     # No tap reaches this phase: zeros (B, H, W, filters).
-                    outputs.append(ops.zeros_like(x[..., :1]) * ops.zeros(
-                        (self.filters,),
-                        keras.backend.standardize_dtype(x.dtype)))
+                    outputs.append(
+                        ops.zeros_like(x[..., :1])
+                        * ops.zeros(
+                            (self.filters,), keras.backend.standardize_dtype(x.dtype)
+                        )
+                    )
                     continue
-                sub = kernel[t0y::self.size[0], t0x::self.size[1]]
-                outputs.append(_stride1_conv(x, sub, (-oy, oy + ny - 1),
-                                             (-ox, ox + nx - 1)))
+                sub = kernel[t0y :: self.size[0], t0x :: self.size[1]]
+                outputs.append(
+                    _stride1_conv(x, sub, (-oy, oy + ny - 1), (-ox, ox + nx - 1))
+                )
         return _spatial.interleave_phases(outputs, self.size)
 
     def _subpixel(self, x, kernel):
         spans = []
         for axis_taps in self._taps:
             live = [(o, n) for _, n, o in axis_taps if n]
-            spans.append((min(o for o, _ in live),
-                          max(o + n - 1 for o, n in live)))
+            spans.append((min(o for o, _ in live), max(o + n - 1 for o, n in live)))
         (lo_y, hi_y), (lo_x, hi_x) = spans
         blocks = []
         for t0y, ny, oy in self._taps[0]:
             for t0x, nx, ox in self._taps[1]:
-                block = kernel[t0y::self.size[0], t0x::self.size[1]]
+                block = kernel[t0y :: self.size[0], t0x :: self.size[1]]
                 # Place the sub-kernel where its input offsets fall inside
                 # the shared window [lo, hi]; a tapless phase is all zeros.
-                block = ops.pad(block, [
-                    [oy - lo_y, hi_y - (oy + ny - 1)] if ny else [hi_y - lo_y + 1, 0],
-                    [ox - lo_x, hi_x - (ox + nx - 1)] if nx else [hi_x - lo_x + 1, 0],
-                    [0, 0], [0, 0]])
+                block = ops.pad(
+                    block,
+                    [
+                        [oy - lo_y, hi_y - (oy + ny - 1)]
+                        if ny
+                        else [hi_y - lo_y + 1, 0],
+                        [ox - lo_x, hi_x - (ox + nx - 1)]
+                        if nx
+                        else [hi_x - lo_x + 1, 0],
+                        [0, 0],
+                        [0, 0],
+                    ],
+                )
                 blocks.append(block)
         combined = ops.concatenate(blocks, axis=-1)
         y = _stride1_conv(x, combined, (-lo_y, hi_y), (-lo_x, hi_x))
         if self.size[0] == self.size[1]:
             return ops.depth_to_space(y, self.size[0])
         return _spatial.interleave_phases(
-            ops.split(y, self.size[0] * self.size[1], axis=-1), self.size)
+            ops.split(y, self.size[0] * self.size[1], axis=-1), self.size
+        )
 
     def _transpose(self, x, kernel):
         # The stride-s transposed convolution of the flipped kernel, laid
         # out (kh, kw, filters, in) as keras.ops.conv_transpose takes it:
         # its full ("valid") output cropped by the padding.
         filters = ops.transpose(ops.flip(kernel, axis=(0, 1)), (0, 1, 3, 2))
-        y = ops.conv_transpose(x, filters, strides=self.size, padding="valid",
-                               output_padding=0)
-        pads = [transpose_padding(k, s, d) for k, s, d in
-                zip(self.kernel_size, self.size, self.corner)]
-        return _spatial.pad_or_crop(y, (-pads[0][0], -pads[0][1]),
-                                    (-pads[1][0], -pads[1][1]))
+        y = ops.conv_transpose(
+            x, filters, strides=self.size, padding="valid", output_padding=0
+        )
+        pads = [
+            transpose_padding(k, s, d)
+            for k, s, d in zip(self.kernel_size, self.size, self.corner)
+        ]
+        return _spatial.pad_or_crop(
+            y, (-pads[0][0], -pads[0][1]), (-pads[1][0], -pads[1][1])
+        )
 
     def compute_output_shape(self, input_shape):
         b, h, w, _ = _checks.rank4(input_shape, type(self).__name__)
-        return (b, arithmetic.unpooled_size(h, self.size[0]),
-                arithmetic.unpooled_size(w, self.size[1]), self.filters)
+        return (
+            b,
+            arithmetic.unpooled_size(h, self.size[0]),
+            arithmetic.unpooled_size(w, self.size[1]),
+            self.filters,
+        )
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "size": self.size,
-            "corner": self.corner,
-            "activation": keras.activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            **_weight_settings.config(self),
-            "implementation": self.implementation,
-            "data_format": self.data_format,
-        })
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "size": self.size,
+                "corner": self.corner,
+                "activation": keras.activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                **_weight_settings.config(self),
+                "implementation": self.implementation,
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
@@ -301,8 +344,10 @@ def _stride1_conv(x, kernel, rows, cols):
     ``"valid"``. Both are much faster on oneDNN than explicit-padding modes.
     """
     kh, kw = kernel.shape[0], kernel.shape[1]
-    if (tuple(rows) == ((kh - 1) // 2, kh // 2)
-            and tuple(cols) == ((kw - 1) // 2, kw // 2)):
+    if tuple(rows) == ((kh - 1) // 2, kh // 2) and tuple(cols) == (
+        (kw - 1) // 2,
+        kw // 2,
+    ):
         return ops.conv(x, kernel, strides=1, padding="same")
     x = _spatial.pad_or_crop(x, rows, cols)
     return ops.conv(x, kernel, strides=1, padding="valid")

@@ -62,29 +62,39 @@ def _restore_keras_globals():
 @pytest.fixture(scope="session")
 def chairs_data_dir(tmp_path_factory):
     """A TFDS data_dir holding 3 synthetic chairs at 32x32, built once."""
+
     def build(data_dir):
         from gen.data import chairs_data
 
-        chairs_data.load_chairs("synthetic_chairs", data_dir=str(data_dir),
-                                resolution=32, num_chairs=3)
+        chairs_data.load_chairs(
+            "synthetic_chairs", data_dir=str(data_dir), resolution=32, num_chairs=3
+        )
 
     return _shared_across_workers(tmp_path_factory, "tfds", build)
 
 
-TINY_RUN_FLAGS = dict(num_chairs=3, resolution=32, width=0.125, batch_size=8,
-                      steps=12, log_every=4, sample_every=6,
-                      checkpoint_every=6, precision="float32")
+TINY_RUN_FLAGS = dict(
+    num_chairs=3,
+    resolution=32,
+    width=0.125,
+    batch_size=8,
+    steps=12,
+    log_every=4,
+    sample_every=6,
+    checkpoint_every=6,
+    precision="float32",
+)
 
 
 @pytest.fixture(scope="session")
 def tiny_run(chairs_data_dir, tmp_path_factory):
     """A finished tiny training run (workdir path), trained once. Every
     worker reads it: tests that write into a run use a copy."""
+
     def train(workdir):
         from gen.training import train_config, trainer
 
-        config = train_config.TrainConfig(data_dir=chairs_data_dir,
-                                          **TINY_RUN_FLAGS)
+        config = train_config.TrainConfig(data_dir=chairs_data_dir, **TINY_RUN_FLAGS)
         trainer.train(config, str(workdir), echo=lambda line: None)
 
     return _shared_across_workers(tmp_path_factory, "tiny", train)

@@ -36,16 +36,22 @@ def pads(size, kernel, stride, padding):
 def conv(x, w, b, strides, padding):
     n, h, wd, _ = x.shape
     kh, kw, _, f = w.shape
-    (pt, pb), (pl, pr) = pads(h, kh, strides[0], padding), pads(
-        wd, kw, strides[1], padding)
+    (pt, pb), (pl, pr) = (
+        pads(h, kh, strides[0], padding),
+        pads(wd, kw, strides[1], padding),
+    )
     xp = np.pad(x, [(0, 0), (pt, pb), (pl, pr), (0, 0)])
     oh = (h + pt + pb - kh) // strides[0] + 1
     ow = (wd + pl + pr - kw) // strides[1] + 1
     out = np.zeros((n, oh, ow, f))
     for i in range(oh):
         for j in range(ow):
-            patch = xp[:, i * strides[0]:i * strides[0] + kh,
-                       j * strides[1]:j * strides[1] + kw, :]
+            patch = xp[
+                :,
+                i * strides[0] : i * strides[0] + kh,
+                j * strides[1] : j * strides[1] + kw,
+                :,
+            ]
             out[:, i, j, :] = np.tensordot(patch, w, 3) + b
     return out
 
@@ -55,25 +61,31 @@ def conv_transpose(y, w, in_shape, strides, padding):
     adds y * w[:, :, :, f] back onto the input window it was computed from."""
     n, h, wd, cin = in_shape
     kh, kw = w.shape[:2]
-    (pt, pb), (pl, pr) = pads(h, kh, strides[0], padding), pads(
-        wd, kw, strides[1], padding)
+    (pt, pb), (pl, pr) = (
+        pads(h, kh, strides[0], padding),
+        pads(wd, kw, strides[1], padding),
+    )
     xp = np.zeros((n, h + pt + pb, wd + pl + pr, cin))
     for i in range(y.shape[1]):
         for j in range(y.shape[2]):
-            xp[:, i * strides[0]:i * strides[0] + kh,
-               j * strides[1]:j * strides[1] + kw, :] += np.tensordot(
-                   y[:, i, j, :], w, axes=([1], [3]))
-    return xp[:, pt:pt + h, pl:pl + wd, :]
+            xp[
+                :,
+                i * strides[0] : i * strides[0] + kh,
+                j * strides[1] : j * strides[1] + kw,
+                :,
+            ] += np.tensordot(y[:, i, j, :], w, axes=([1], [3]))
+    return xp[:, pt : pt + h, pl : pl + wd, :]
 
 
 def max_pool(x, pool, strides, padding):
     """Pooled maps and switches: for each window, (row, col) of its first
     maximum in row-major order (input coordinates)."""
     n, h, w, c = x.shape
-    (pt, pb), (pl, pr) = pads(h, pool[0], strides[0], padding), pads(
-        w, pool[1], strides[1], padding)
-    xp = np.pad(x, [(0, 0), (pt, pb), (pl, pr), (0, 0)],
-                constant_values=-np.inf)
+    (pt, pb), (pl, pr) = (
+        pads(h, pool[0], strides[0], padding),
+        pads(w, pool[1], strides[1], padding),
+    )
+    xp = np.pad(x, [(0, 0), (pt, pb), (pl, pr), (0, 0)], constant_values=-np.inf)
     oh = (h + pt + pb - pool[0]) // strides[0] + 1
     ow = (w + pl + pr - pool[1]) // strides[1] + 1
     pooled = np.zeros((n, oh, ow, c))
@@ -82,12 +94,18 @@ def max_pool(x, pool, strides, padding):
         for i in range(oh):
             for j in range(ow):
                 for k in range(c):
-                    window = xp[b, i * strides[0]:i * strides[0] + pool[0],
-                                j * strides[1]:j * strides[1] + pool[1], k]
+                    window = xp[
+                        b,
+                        i * strides[0] : i * strides[0] + pool[0],
+                        j * strides[1] : j * strides[1] + pool[1],
+                        k,
+                    ]
                     r, s = np.unravel_index(np.argmax(window), window.shape)
                     pooled[b, i, j, k] = window[r, s]
-                    switches[b, i, j, k] = (i * strides[0] + r - pt,
-                                            j * strides[1] + s - pl)
+                    switches[b, i, j, k] = (
+                        i * strides[0] + r - pt,
+                        j * strides[1] + s - pl,
+                    )
     return pooled, switches
 
 

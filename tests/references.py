@@ -35,7 +35,7 @@ def conv2d(x, w, strides=(1, 1), padding="same"):
     out = np.zeros((b, oh, ow, f), np.float64)
     for i in range(oh):
         for j in range(ow):
-            patch = xp[:, i * sy:i * sy + kh, j * sx:j * sx + kw, :]
+            patch = xp[:, i * sy : i * sy + kh, j * sx : j * sx + kw, :]
             out[:, i, j, :] = np.tensordot(patch, w, axes=([1, 2, 3], [0, 1, 2]))
     return out
 
@@ -43,7 +43,7 @@ def conv2d(x, w, strides=(1, 1), padding="same"):
 def fixed_corner_unpool(x, size, corner):
     b, h, w, c = x.shape
     out = np.zeros((b, h * size[0], w * size[1], c), x.dtype)
-    out[:, corner[0]::size[0], corner[1]::size[1], :] = x
+    out[:, corner[0] :: size[0], corner[1] :: size[1], :] = x
     return out
 
 
@@ -106,7 +106,7 @@ def conv2d_gradients(x, w, probe, strides=(1, 1), padding="same"):
             g = probe[:, i, j, :]
             dw += np.einsum("bhwc,bf->hwcf", xp[:, rows, cols, :], g)
             dxp[:, rows, cols, :] += np.einsum("hwcf,bf->bhwc", w, g)
-    return dxp[:, pt:pt + h, pl:pl + wd, :], dw
+    return dxp[:, pt : pt + h, pl : pl + wd, :], dw
 
 
 def switch_unpool_gradient(probe, where):
@@ -130,8 +130,7 @@ def switch_unpool_gradient(probe, where):
 # (`compute_conv_transpose_output_shape`, the Keras-to-JAX padding).
 
 
-def _keras_conv_transpose_length(length, kernel, stride, padding,
-                                 output_padding):
+def _keras_conv_transpose_length(length, kernel, stride, padding, output_padding):
     if output_padding is None:
         if padding == "valid":
             return length * stride + max(kernel - stride, 0)
@@ -150,32 +149,46 @@ def _keras_to_jax_left_padding(kernel, stride, padding, output_padding):
     return min(pad_len // 2 + pad_len % 2, kernel - 1)
 
 
-def keras_np_conv2d_transpose(x, kernel_weights, bias_weights, strides,
-                              padding, output_padding):
+def keras_np_conv2d_transpose(
+    x, kernel_weights, bias_weights, strides, padding, output_padding
+):
     """Keras' `np_conv2d_transpose` (dilation 1): kernel (kh, kw, out, in)."""
     h_stride, w_stride = (strides, strides) if isinstance(strides, int) else strides
     if output_padding is None or isinstance(output_padding, int):
         output_padding = (output_padding, output_padding)
     h_kernel, w_kernel, ch_out, _ = kernel_weights.shape
     n_batch, h_x, w_x, _ = x.shape
-    h_out = _keras_conv_transpose_length(h_x, h_kernel, h_stride, padding,
-                                         output_padding[0])
-    w_out = _keras_conv_transpose_length(w_x, w_kernel, w_stride, padding,
-                                         output_padding[1])
-    h_pad_side1 = h_kernel - 1 - _keras_to_jax_left_padding(
-        h_kernel, h_stride, padding, output_padding[0])
-    w_pad_side1 = w_kernel - 1 - _keras_to_jax_left_padding(
-        w_kernel, w_stride, padding, output_padding[1])
+    h_out = _keras_conv_transpose_length(
+        h_x, h_kernel, h_stride, padding, output_padding[0]
+    )
+    w_out = _keras_conv_transpose_length(
+        w_x, w_kernel, w_stride, padding, output_padding[1]
+    )
+    h_pad_side1 = (
+        h_kernel
+        - 1
+        - _keras_to_jax_left_padding(h_kernel, h_stride, padding, output_padding[0])
+    )
+    w_pad_side1 = (
+        w_kernel
+        - 1
+        - _keras_to_jax_left_padding(w_kernel, w_stride, padding, output_padding[1])
+    )
     output = np.zeros([n_batch, h_out + h_kernel, w_out + w_kernel, ch_out])
     for nb in range(n_batch):
         for h_x_idx in range(h_x):
             h_out_idx = h_x_idx * h_stride
             for w_x_idx in range(w_x):
                 w_out_idx = w_x_idx * w_stride
-                output[nb, h_out_idx:h_out_idx + h_kernel,
-                       w_out_idx:w_out_idx + w_kernel, :] += np.sum(
-                    kernel_weights[:, :, :, :] * x[nb, h_x_idx, w_x_idx, :],
-                    axis=-1)
+                output[
+                    nb,
+                    h_out_idx : h_out_idx + h_kernel,
+                    w_out_idx : w_out_idx + w_kernel,
+                    :,
+                ] += np.sum(
+                    kernel_weights[:, :, :, :] * x[nb, h_x_idx, w_x_idx, :], axis=-1
+                )
     output = output + bias_weights
-    return output[:, h_pad_side1:h_out + h_pad_side1,
-                  w_pad_side1:w_out + w_pad_side1]
+    return output[
+        :, h_pad_side1 : h_out + h_pad_side1, w_pad_side1 : w_out + w_pad_side1
+    ]

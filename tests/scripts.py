@@ -14,22 +14,37 @@ def backend_env(backend):
     compiles every op for every new shape, and tests run small new shapes:
     compiling without LLVM's optimisations halves their time (XLA's CPU
     numerics do not depend on them)."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PYTEST_", "KERAS_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST_", "KERAS_"))
+    }
     env["KERAS_BACKEND"] = backend
     if backend == "jax":
-        env["XLA_FLAGS"] = " ".join(filter(None, [
-            env.get("XLA_FLAGS"), "--xla_backend_optimization_level=0",
-            "--xla_llvm_disable_expensive_passes=true"]))
+        env["XLA_FLAGS"] = " ".join(
+            filter(
+                None,
+                [
+                    env.get("XLA_FLAGS"),
+                    "--xla_backend_optimization_level=0",
+                    "--xla_llvm_disable_expensive_passes=true",
+                ],
+            )
+        )
     return env
 
 
 def run_script(name, *args, timeout=300, cwd=ROOT, env=None):
     """`python -m experiments.<name> args` from `cwd` (the repository root
     by default), output captured."""
-    return subprocess.run([sys.executable, "-m", f"experiments.{name}",
-                           *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", f"experiments.{name}", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def assert_user_error(result, message):
@@ -53,8 +68,6 @@ def train_flags(*args):
 
     values = flags.FlagValues()
     flags.DEFINE_string("workdir", None, "", flag_values=values)
-    train = settings.define_flags(train_config.TrainConfig,
-                                  flag_values=values)
+    train = settings.define_flags(train_config.TrainConfig, flag_values=values)
     values(["train", *args])
     return train.config().with_absolute_paths(), values.workdir
-

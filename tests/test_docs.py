@@ -49,14 +49,20 @@ def python_blocks(path):
     return _BLOCK.findall(path.read_text())
 
 
-BLOCKS = [(path, index, source)
-          for path in DOC_FILES
-          for index, source in enumerate(python_blocks(path))]
+BLOCKS = [
+    (path, index, source)
+    for path in DOC_FILES
+    for index, source in enumerate(python_blocks(path))
+]
 
 
 def _prints(statement):
-    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-               and node.func.id == "print" for node in ast.walk(statement))
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "print"
+        for node in ast.walk(statement)
+    )
 
 
 def segments(source):
@@ -73,7 +79,7 @@ def segments(source):
         if not _prints(statement):
             continue
         expected = []
-        for line in lines[statement.end_lineno:]:
+        for line in lines[statement.end_lineno :]:
             if line != "#" and not line.startswith("# "):
                 break
             expected.append(line[2:])
@@ -95,10 +101,14 @@ def output_matches(expected, actual):
     if not expected:
         return not actual
     if expected[0] == "...":
-        return any(output_matches(expected[1:], actual[i:])
-                   for i in range(len(actual) + 1))
-    return (bool(actual) and _line_matches(expected[0], actual[0])
-            and output_matches(expected[1:], actual[1:]))
+        return any(
+            output_matches(expected[1:], actual[i:]) for i in range(len(actual) + 1)
+        )
+    return (
+        bool(actual)
+        and _line_matches(expected[0], actual[0])
+        and output_matches(expected[1:], actual[1:])
+    )
 
 
 def test_the_guides_exist_with_examples():
@@ -112,7 +122,8 @@ def test_readme_is_a_short_front_door():
     text = README.read_text()
     assert len(text) <= README_LIMIT, (
         f"README.md has {len(text)} characters; keep it under "
-        f"{README_LIMIT} and move detail into docs/.")
+        f"{README_LIMIT} and move detail into docs/."
+    )
     lines = [line for line in text.splitlines() if line.strip()]
     # The title, then the two set-up commands before anything else.
     assert lines[0].startswith("# ")
@@ -145,16 +156,24 @@ def test_relative_links_point_at_files(path):
 def _anchors(path):
     """The anchors GitHub gives the headings of a Markdown file."""
     text = _FENCE.sub("", path.read_text())
-    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
-            for heading in re.findall(r"^#+ (.*)$", text, re.M)}
+    return {
+        re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        for heading in re.findall(r"^#+ (.*)$", text, re.M)
+    }
 
 
 def test_the_output_convention():
-    source = ('x = 2\nprint(x)\n# 2\n\nfor i in range(3):\n    print("row", i)\n'
-              '# row 0\n# ...\n\nprint("a long line")\n# a ... line\n')
+    source = (
+        'x = 2\nprint(x)\n# 2\n\nfor i in range(3):\n    print("row", i)\n'
+        '# row 0\n# ...\n\nprint("a long line")\n# a ... line\n'
+    )
     parts = segments(source)
     assert [expected for _, expected in parts] == [
-        ["2"], ["row 0", "..."], ["a ... line"], []]
+        ["2"],
+        ["row 0", "..."],
+        ["a ... line"],
+        [],
+    ]
     assert output_matches(["row 0", "..."], ["row 0", "row 1", "row 2"])
     assert output_matches(["a ... line"], ["a long line"])
     assert not output_matches(["2"], ["2", "3"])
@@ -178,21 +197,34 @@ print(json.dumps(outputs))
 
 
 def _run_elsewhere(name, parts, backend, cwd):
-    sources = [ast.unparse(ast.Module(body=statements, type_ignores=[]))
-               for statements, _ in parts]
+    sources = [
+        ast.unparse(ast.Module(body=statements, type_ignores=[]))
+        for statements, _ in parts
+    ]
     result = subprocess.run(
-        [sys.executable, "-c", _RUN_SEGMENTS, name], input=json.dumps(sources),
-        cwd=cwd, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "KERAS_BACKEND": backend,
-             "PYTHONPATH": os.pathsep.join(
-                 [str(ROOT), os.environ.get("PYTHONPATH", "")])})
+        [sys.executable, "-c", _RUN_SEGMENTS, name],
+        input=json.dumps(sources),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={
+            **os.environ,
+            "KERAS_BACKEND": backend,
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), os.environ.get("PYTHONPATH", "")]
+            ),
+        },
+    )
     assert result.returncode == 0, f"{name} failed:\n{result.stderr[-4000:]}"
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize(
-    "path, index, source", BLOCKS,
-    ids=[f"{path.name}-{index}" for path, index, _ in BLOCKS])
+    "path, index, source",
+    BLOCKS,
+    ids=[f"{path.name}-{index}" for path, index, _ in BLOCKS],
+)
 def test_example(path, index, source, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples that write files write here
     name = f"{path.relative_to(ROOT)} block {index}"
@@ -205,15 +237,16 @@ def test_example(path, index, source, tmp_path, monkeypatch):
         if backend:
             printed = outputs[k]
         else:
-            code = compile(ast.Module(body=statements, type_ignores=[]),
-                           name, "exec")
+            code = compile(ast.Module(body=statements, type_ignores=[]), name, "exec")
             captured = io.StringIO()
             with contextlib.redirect_stdout(captured):
                 exec(code, namespace)
             printed = captured.getvalue()
         actual = [line.rstrip() for line in printed.splitlines()]
-        where = (f"{name}, line {statements[-1].end_lineno}"
-                 if statements else name)
+        where = f"{name}, line {statements[-1].end_lineno}" if statements else name
         assert output_matches([line.rstrip() for line in expected], actual), (
-            f"{where} printed:\n" + "\n".join(actual)
-            + "\n\nbut its comment says:\n" + "\n".join(expected))
+            f"{where} printed:\n"
+            + "\n".join(actual)
+            + "\n\nbut its comment says:\n"
+            + "\n".join(expected)
+        )

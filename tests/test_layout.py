@@ -13,9 +13,21 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # Rank of each part of gen/: a module may import its own rank or lower.
 # The modules at gen/'s top and gen.pictures are shared by every part.
-RANKS = {"errors": 0, "cli": 0, "progress": 0, "choices": 0, "settings": 0,
-         "pictures": 0, "data": 1, "models": 2, "evaluation": 3,
-         "training": 4, "explore": 5, "deconvnet": 5, "benchmarks": 6}
+RANKS = {
+    "errors": 0,
+    "cli": 0,
+    "progress": 0,
+    "choices": 0,
+    "settings": 0,
+    "pictures": 0,
+    "data": 1,
+    "models": 2,
+    "evaluation": 3,
+    "training": 4,
+    "explore": 5,
+    "deconvnet": 5,
+    "benchmarks": 6,
+}
 
 
 def _part(module):
@@ -40,8 +52,9 @@ def _modules(folder):
     return sorted(p for p in (ROOT / folder).rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", _modules("gen"), ids=lambda p: str(
-    p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", _modules("gen"), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_gen_imports_run_one_way(path):
     module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
     own = _part(module)
@@ -52,22 +65,24 @@ def test_gen_imports_run_one_way(path):
         if other is None or other not in RANKS:
             continue
         assert RANKS[other] <= RANKS[own], (
-            f"{module} ({own}) imports {imported} ({other}), which is above "
-            "it")
+            f"{module} ({own}) imports {imported} ({other}), which is above it"
+        )
         assert not (own == "explore" and other == "deconvnet") and not (
-            own == "deconvnet" and other == "explore"), (module, imported)
+            own == "deconvnet" and other == "explore"
+        ), (module, imported)
 
 
 def test_rank_test_can_fail():
     """The check above sees a violation when there is one."""
-    assert RANKS[_part("gen.training.trainer")] > RANKS[_part(
-        "gen.data.splits")]
+    assert RANKS[_part("gen.training.trainer")] > RANKS[_part("gen.data.splits")]
     assert "gen.training.trainer" in _imports(
-        ROOT / "gen" / "benchmarks" / "train_speed.py")
+        ROOT / "gen" / "benchmarks" / "train_speed.py"
+    )
 
 
-@pytest.mark.parametrize("path", _modules("layers"), ids=lambda p: str(
-    p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", _modules("layers"), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_layers_import_nothing_of_gen(path):
     assert not [m for m in _imports(path) if m.split(".")[0] == "gen"]
 
@@ -75,23 +90,39 @@ def test_layers_import_nothing_of_gen(path):
 # What the scripts read before TensorFlow loads: the settings of every
 # config, the choices, the run folder's names, opening runs, the visualiser's
 # config, the CLI.
-TF_FREE = ["gen.choices", "gen.settings", "gen.cli", "gen.errors",
-           "gen.progress", "gen.training.train_config",
-           "gen.training.autoencoder_config", "gen.training.convnet_config",
-           "gen.training.workdir", "gen.training.cluster",
-           "gen.explore.run_files",
-           "gen.deconvnet.visualizer", "experiments._run_flags"]
+TF_FREE = [
+    "gen.choices",
+    "gen.settings",
+    "gen.cli",
+    "gen.errors",
+    "gen.progress",
+    "gen.training.train_config",
+    "gen.training.autoencoder_config",
+    "gen.training.convnet_config",
+    "gen.training.workdir",
+    "gen.training.cluster",
+    "gen.explore.run_files",
+    "gen.deconvnet.visualizer",
+    "experiments._run_flags",
+]
 
 
 def _heavy_modules_after_importing(*names):
     """The heavy frameworks loaded by importing `names`, in a fresh Python."""
-    code = ("import sys\n"
-            f"for name in {list(names)!r}:\n"
-            "    __import__(name)\n"
-            "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') "
-            "if m in sys.modules))\n")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    code = (
+        "import sys\n"
+        f"for name in {list(names)!r}:\n"
+        "    __import__(name)\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') "
+        "if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -100,8 +131,11 @@ def test_settings_modules_do_not_import_tensorflow():
     assert _heavy_modules_after_importing(*TF_FREE) == "[]"
 
 
-SCRIPTS = sorted(path.stem for path in (ROOT / "experiments").glob("*.py")
-                 if not path.stem.startswith("_"))
+SCRIPTS = sorted(
+    path.stem
+    for path in (ROOT / "experiments").glob("*.py")
+    if not path.stem.startswith("_")
+)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

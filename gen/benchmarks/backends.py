@@ -33,9 +33,12 @@ SWITCH_MODES = {
 # Steps a backend cannot run, by (backend, variant, dtype): the benchmark
 # leaves them out and says why.
 SKIPPED = {
-    ("tensorflow", "switch layers, XLA", "bfloat16"):
-        "XLA has no CPU kernel for MaxPoolGradGrad (the switch unpooling's "
-        "gradient) in bfloat16",
+    (
+        "tensorflow",
+        "switch layers, XLA",
+        "bfloat16",
+    ): "XLA has no CPU kernel for MaxPoolGradGrad (the switch unpooling's "
+    "gradient) in bfloat16",
 }
 
 NATIVE_SWITCH_RECIPES = {
@@ -94,8 +97,7 @@ def grad_step(fn, x, variables, jit_compile=False):
 
     backend = name()
     if backend == "tensorflow":
-        return _tensorflow_step(fn, loss, x, cotangent, variables,
-                                jit_compile)
+        return _tensorflow_step(fn, loss, x, cotangent, variables, jit_compile)
     if backend == "jax":
         return _jax_step(fn, loss, x, cotangent, variables)
     if backend == "torch":
@@ -141,8 +143,11 @@ def native_switch_recipe(shape):
     """``(name, fn)``: the running backend's own 2x2 max pooling followed by
     unpooling at the maxima, for channels-last inputs of `shape`."""
     backend = name()
-    recipe = {"tensorflow": _tensorflow_recipe, "jax": _jax_recipe,
-              "torch": _torch_recipe}[backend]
+    recipe = {
+        "tensorflow": _tensorflow_recipe,
+        "jax": _jax_recipe,
+        "torch": _torch_recipe,
+    }[backend]
     return NATIVE_SWITCH_RECIPES[backend], recipe(shape)
 
 
@@ -154,11 +159,13 @@ def _tensorflow_recipe(shape):
     def recipe(x):
         # TF Addons' MaxUnpooling2D: flat argmax indices, scatter_nd.
         pooled, argmax = tf.nn.max_pool_with_argmax(
-            x, 2, 2, "VALID", include_batch_in_index=False)
+            x, 2, 2, "VALID", include_batch_in_index=False
+        )
         batch = tf.range(shape[0], dtype=argmax.dtype)[:, None, None, None]
         index = argmax + batch * (flat_size // shape[0])
-        out = tf.scatter_nd(tf.reshape(index, (-1, 1)),
-                            tf.reshape(pooled, (-1,)), (flat_size,))
+        out = tf.scatter_nd(
+            tf.reshape(index, (-1, 1)), tf.reshape(pooled, (-1,)), (flat_size,)
+        )
         return tf.reshape(out, shape)
 
     return recipe
@@ -172,8 +179,9 @@ def _jax_recipe(shape):
     def max_pool(x):
         # A scalar -inf init lets JAX see max pooling (reduce_window_max,
         # which it differentiates).
-        return lax.reduce_window(x, -jnp.inf, lax.max, (1, 2, 2, 1),
-                                 (1, 2, 2, 1), "VALID")
+        return lax.reduce_window(
+            x, -jnp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID"
+        )
 
     def recipe(x):
         # Unpooling is max pooling's vector-Jacobian product at the input.
@@ -189,8 +197,7 @@ def _torch_recipe(shape):
     def recipe(x):
         planes = x.permute(0, 3, 1, 2)
         pooled, indices = F.max_pool2d(planes, 2, 2, return_indices=True)
-        out = F.max_unpool2d(pooled, indices, 2, 2,
-                             output_size=tuple(planes.shape[2:]))
+        out = F.max_unpool2d(pooled, indices, 2, 2, output_size=tuple(planes.shape[2:]))
         return out.permute(0, 2, 3, 1)
 
     return recipe

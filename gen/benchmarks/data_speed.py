@@ -24,9 +24,11 @@ def renderer_images_per_s(resolution, *, num_chairs=2, seed=0):
 def pipeline_images_per_s(data, *, augment, batch_size=64, batches=100, warmup=10):
     """Images per second of `training_batches`, after `warmup` batches (which
     include tracing and XLA compilation)."""
-    iterator = iter(input_pipeline.training_batches(
-        data, batch_size=batch_size, seed=0, augment=augment
-    ))
+    iterator = iter(
+        input_pipeline.training_batches(
+            data, batch_size=batch_size, seed=0, augment=augment
+        )
+    )
     for _ in range(warmup):
         next(iterator)
     start = time.perf_counter()
@@ -35,9 +37,16 @@ def pipeline_images_per_s(data, *, augment, batch_size=64, batches=100, warmup=1
     return batches * batch_size / (time.perf_counter() - start)
 
 
-def run(*, resolutions=choices.RESOLUTIONS, pipeline_resolution=64,
-        num_chairs=8, batch_size=64, batches=100, train_images_per_s=110.0,
-        report=print):
+def run(
+    *,
+    resolutions=choices.RESOLUTIONS,
+    pipeline_resolution=64,
+    num_chairs=8,
+    batch_size=64,
+    batches=100,
+    train_images_per_s=110.0,
+    report=print,
+):
     """Measures everything, calling `report(line)` as each figure comes in.
 
     Returns {name: images per second}.
@@ -57,7 +66,11 @@ def run(*, resolutions=choices.RESOLUTIONS, pipeline_resolution=64,
     data = chairs_data.render_chairs(num_chairs, resolution=pipeline_resolution)
     r = pipeline_resolution
     for augment in (False, True):
-        name = f"pipeline {r}x{r} " + ("with augmentation" if augment else "no augmentation")
-        rate = pipeline_images_per_s(data, augment=augment, batch_size=batch_size, batches=batches)
+        name = f"pipeline {r}x{r} " + (
+            "with augmentation" if augment else "no augmentation"
+        )
+        rate = pipeline_images_per_s(
+            data, augment=augment, batch_size=batch_size, batches=batches
+        )
         record(name, rate, compare=True)
     return results

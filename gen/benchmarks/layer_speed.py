@@ -37,9 +37,16 @@ class LayerBenchConfig:
 IMPLEMENTATIONS = LayerBenchConfig.implementations
 
 
-def bench_config(batch, rounds, dtype="float32", jit_compile=False,
-                 mask_stages=False, switch_pool=True,
-                 implementations=IMPLEMENTATIONS, channel_scale=1.0):
+def bench_config(
+    batch,
+    rounds,
+    dtype="float32",
+    jit_compile=False,
+    mask_stages=False,
+    switch_pool=True,
+    implementations=IMPLEMENTATIONS,
+    channel_scale=1.0,
+):
     """The config of `experiments.bench_layers`' flags, checked (a
     one-paragraph `UserError`): the chairs' RGB stages (and the mask
     branch's), their channels scaled by `channel_scale` (at least 1)."""
@@ -50,17 +57,24 @@ def bench_config(batch, rounds, dtype="float32", jit_compile=False,
         raise UserError(
             f"--implementations must name one or more of "
             f"{', '.join(IMPLEMENTATIONS)}, separated by commas; got "
-            f"{','.join(implementations)!r}.")
+            f"{','.join(implementations)!r}."
+        )
     if not channel_scale > 0:
-        raise UserError(f"--channel_scale must be positive, got "
-                        f"{channel_scale}.")
+        raise UserError(f"--channel_scale must be positive, got {channel_scale}.")
     stages = CHAIRS_RGB_STAGES + (CHAIRS_MASK_STAGES if mask_stages else ())
-    stages = tuple((h, *(max(1, round(c * channel_scale)) for c in channels))
-                   for h, *channels in stages)
-    return LayerBenchConfig(batch=batch, stages=stages, dtype=dtype,
-                            jit_compile=jit_compile,
-                            implementations=tuple(implementations),
-                            rounds=rounds, switch_pool=switch_pool)
+    stages = tuple(
+        (h, *(max(1, round(c * channel_scale)) for c in channels))
+        for h, *channels in stages
+    )
+    return LayerBenchConfig(
+        batch=batch,
+        stages=stages,
+        dtype=dtype,
+        jit_compile=jit_compile,
+        implementations=tuple(implementations),
+        rounds=rounds,
+        switch_pool=switch_pool,
+    )
 
 
 def _rows(label, times, base_name, rows, totals):
@@ -69,18 +83,29 @@ def _rows(label, times, base_name, rows, totals):
     (round r of every stage adds up to round r of the whole stack)."""
     base = times[base_name]
     for name, ts in times.items():
-        rows.append((label, name, f"{statistics.median(ts) * 1e3:.1f}",
-                     f"{paired_speedup(base, ts):.2f}x"))
+        rows.append(
+            (
+                label,
+                name,
+                f"{statistics.median(ts) * 1e3:.1f}",
+                f"{paired_speedup(base, ts):.2f}x",
+            )
+        )
         key = name.split(" (auto=")[0]
-        totals[key] = [a + b for a, b in
-                       zip(totals.get(key, [0.0] * len(ts)), ts)]
+        totals[key] = [a + b for a, b in zip(totals.get(key, [0.0] * len(ts)), ts)]
 
 
 def _total_rows(label, totals, base_name, rows):
     base = totals[base_name]
     for name, ts in totals.items():
-        rows.append((label, name, f"{statistics.median(ts) * 1e3:.1f}",
-                     f"{paired_speedup(base, ts):.2f}x"))
+        rows.append(
+            (
+                label,
+                name,
+                f"{statistics.median(ts) * 1e3:.1f}",
+                f"{paired_speedup(base, ts):.2f}x",
+            )
+        )
 
 
 def uconv_benchmark(config):
@@ -95,29 +120,39 @@ def uconv_benchmark(config):
 
     rows, totals = [], {}
     for height, channels, filters in config.stages:
-        x = backends.random_input((config.batch, height, height, channels),
-                                  height, config.dtype)
+        x = backends.random_input(
+            (config.batch, height, height, channels), height, config.dtype
+        )
         unpool = layers.FixedCornerUnpooling2D(2, dtype=config.dtype)
-        conv = keras.layers.Conv2D(filters, config.kernel_size, padding="same",
-                                   dtype=config.dtype)
+        conv = keras.layers.Conv2D(
+            filters, config.kernel_size, padding="same", dtype=config.dtype
+        )
         conv.build((None, 2 * height, 2 * height, channels))
-        variants = {PAIR: backends.grad_step(
-            lambda t, conv=conv, unpool=unpool: conv(unpool(t)), x,
-            conv.trainable_variables, config.jit_compile)}
+        variants = {
+            PAIR: backends.grad_step(
+                lambda t, conv=conv, unpool=unpool: conv(unpool(t)),
+                x,
+                conv.trainable_variables,
+                config.jit_compile,
+            )
+        }
         for implementation in config.implementations:
-            fused = layers.UnpoolConv2D(filters, config.kernel_size,
-                                        implementation=implementation,
-                                        dtype=config.dtype)
+            fused = layers.UnpoolConv2D(
+                filters,
+                config.kernel_size,
+                implementation=implementation,
+                dtype=config.dtype,
+            )
             fused.build(tuple(x.shape))
             fused.set_weights(conv.get_weights())
             label = implementation
             if implementation == "auto":
                 label = f"{FUSED} (auto={fused.resolved_implementation})"
             variants[label] = backends.grad_step(
-                fused, x, fused.trainable_variables, config.jit_compile)
+                fused, x, fused.trainable_variables, config.jit_compile
+            )
         times = interleaved_times(variants, rounds=config.rounds)
-        _rows(f"{height}x{height}x{channels}->{filters}", times, PAIR, rows,
-              totals)
+        _rows(f"{height}x{height}x{channels}->{filters}", times, PAIR, rows, totals)
     _total_rows(ALL_STAGES, totals, PAIR, rows)
     return rows
 
@@ -148,7 +183,8 @@ def switch_benchmark(config):
         for suffix, jit_compile in backends.SWITCH_MODES[backend]:
             if backends.skip_reason(SWITCHES + suffix, config.dtype) is None:
                 variants[SWITCHES + suffix] = backends.grad_step(
-                    ours, x, [], jit_compile)
+                    ours, x, [], jit_compile
+                )
         times = interleaved_times(variants, rounds=config.rounds)
         _rows("x".join(map(str, shape[1:])), times, native, rows, totals)
     _total_rows(ALL_SHAPES, totals, native, rows)
@@ -160,14 +196,15 @@ def summary(uconv_rows, switch_rows=None):
     each switch variant over the native recipe over all shapes."""
     backend = backends.name()
     fused = next(r[3] for r in uconv_rows if r[:2] == (ALL_STAGES, FUSED))
-    line = (f"{SUMMARY} {backend}: {FUSED} {fused} over the explicit pair "
-            f"({ALL_STAGES})")
+    line = f"{SUMMARY} {backend}: {FUSED} {fused} over the explicit pair ({ALL_STAGES})"
     if switch_rows:
         native = backends.NATIVE_SWITCH_RECIPES[backend]
-        ours = [f"{r[1]} {r[3]}" for r in switch_rows
-                if r[0] == ALL_SHAPES and r[1] != native]
-        line += (f"; {', '.join(ours)} over the native recipe, {native} "
-                 f"({ALL_SHAPES})")
+        ours = [
+            f"{r[1]} {r[3]}"
+            for r in switch_rows
+            if r[0] == ALL_SHAPES and r[1] != native
+        ]
+        line += f"; {', '.join(ours)} over the native recipe, {native} ({ALL_SHAPES})"
     return line
 
 
@@ -184,25 +221,34 @@ def report(config, out=print):
     """Prints the tables and the summary line of the running backend."""
     backend = backends.name()
     out(f"== {backend} ({_versions(backend)}) ==", flush=True)
-    out(f"{FUSED} vs FixedCornerUnpooling2D + Conv2D, "
+    out(
+        f"{FUSED} vs FixedCornerUnpooling2D + Conv2D, "
         f"{config.kernel_size}x{config.kernel_size} kernels, batch "
         f"{config.batch}, {config.dtype}, forward + backward, "
         f"{backends.execution(config.jit_compile)}, median of "
-        f"{config.rounds} interleaved rounds", flush=True)
+        f"{config.rounds} interleaved rounds",
+        flush=True,
+    )
     uconv_rows = uconv_benchmark(config)
-    out(format_table(("stage", "variant", "ms", "speed-up"), uconv_rows),
-        flush=True)
+    out(format_table(("stage", "variant", "ms", "speed-up"), uconv_rows), flush=True)
     switch_rows = None
     if config.switch_pool:
-        out(f"\nMax pooling 2x2 with switches + switch unpooling vs "
+        out(
+            f"\nMax pooling 2x2 with switches + switch unpooling vs "
             f"{backends.NATIVE_SWITCH_RECIPES[backend]}, batch "
-            f"{config.batch}, {config.dtype}, forward + backward", flush=True)
+            f"{config.batch}, {config.dtype}, forward + backward",
+            flush=True,
+        )
         switch_rows = switch_benchmark(config)
-        out(format_table(("pooled input", "variant", "ms", "speed-up"),
-                         switch_rows), flush=True)
+        out(
+            format_table(("pooled input", "variant", "ms", "speed-up"), switch_rows),
+            flush=True,
+        )
         for suffix, _ in backends.SWITCH_MODES[backend]:
             reason = backends.skip_reason(SWITCHES + suffix, config.dtype)
             if reason:
-                out(f"({SWITCHES + suffix}: skipped in {config.dtype}: "
-                    f"{reason}.)", flush=True)
+                out(
+                    f"({SWITCHES + suffix}: skipped in {config.dtype}: {reason}.)",
+                    flush=True,
+                )
     out(summary(uconv_rows, switch_rows), flush=True)

@@ -24,21 +24,25 @@ def check_backends(names):
     installed, each once. A one-paragraph `UserError` otherwise."""
     names = [n.strip() for n in names if n.strip()]
     if not names:
-        raise UserError("--backends is empty; name one or more of "
-                        f"{', '.join(SUPPORTED)}, separated by commas.")
+        raise UserError(
+            "--backends is empty; name one or more of "
+            f"{', '.join(SUPPORTED)}, separated by commas."
+        )
     unknown = [n for n in names if n not in SUPPORTED]
     if unknown:
         raise UserError(
             f"Unknown backend {unknown[0]!r} in --backends; the layers run on "
             f"{', '.join(SUPPORTED)} (a comma-separated list, e.g. "
-            "--backends=tensorflow,jax).")
+            "--backends=tensorflow,jax)."
+        )
     if len(set(names)) != len(names):
         raise UserError(f"--backends names a backend twice: {','.join(names)}.")
     missing = [n for n in names if importlib.util.find_spec(n) is None]
     if missing:
         raise UserError(
             f"The {missing[0]} backend is not installed in this Python "
-            f"({sys.executable}); install it or leave it out of --backends.")
+            f"({sys.executable}); install it or leave it out of --backends."
+        )
     return tuple(names)
 
 
@@ -58,10 +62,10 @@ def run_each(module, backends, argv):
     summaries = []
     for backend in backends:
         env = dict(os.environ, KERAS_BACKEND=backend)
-        command = [sys.executable, "-m", module, *argv,
-                   f"--backends={backend}"]
-        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                              text=True, bufsize=1) as child:
+        command = [sys.executable, "-m", module, *argv, f"--backends={backend}"]
+        with subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, text=True, bufsize=1
+        ) as child:
             for line in child.stdout:
                 print(line, end="", flush=True)
                 if line.startswith(SUMMARY):

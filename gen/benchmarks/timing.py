@@ -80,6 +80,7 @@ def format_table(header, rows):
 
 def run_peer(python, script, args):
     """Runs the PyTorch peer script; returns its JSON line as a dict."""
-    out = subprocess.run([python, script] + args, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [python, script] + args, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])

@@ -37,37 +37,36 @@ def matmul_flops_per_second(dtype, size=2048, rounds=5):
     a = tf.cast(tf.random.stateless_normal((size, size), (5, 6)), dtype)
     fn = tf.function(lambda: tf.linalg.matmul(a, a))
     seconds = interleaved_medians({"matmul": fn}, rounds=rounds)["matmul"]
-    return 2 * size ** 3 / seconds
+    return 2 * size**3 / seconds
 
 
-def synthetic_generator_batch(num_classes, num_transform, batch, resolution,
-                              seed=0):
+def synthetic_generator_batch(num_classes, num_transform, batch, resolution, seed=0):
     """Random inputs and targets of the generator's shapes (like the peer's)."""
     rng = np.random.default_rng(seed)
     inputs = {
         "class": np.eye(num_classes, dtype=np.float32)[
-            rng.integers(0, num_classes, batch)],
+            rng.integers(0, num_classes, batch)
+        ],
         "view": rng.normal(size=(batch, 4)).astype(np.float32),
     }
     if num_transform:
-        inputs["transform"] = rng.normal(size=(batch, num_transform)).astype(
-            np.float32)
+        inputs["transform"] = rng.normal(size=(batch, num_transform)).astype(np.float32)
     image = rng.random((batch, resolution, resolution, 3), np.float32)
-    mask = (rng.random((batch, resolution, resolution, 1)) > 0.5).astype(
-        np.float32)
+    mask = (rng.random((batch, resolution, resolution, 1)) > 0.5).astype(np.float32)
     return inputs, {"rgb": image * mask, "mask": mask}
 
 
-def keras_train_step(config, num_classes, num_transform, batch, precision,
-                     jit_compile):
+def keras_train_step(config, num_classes, num_transform, batch, precision, jit_compile):
     """A zero-argument callable running one real training step of the model
     that `gen.training.trainer` builds, and the model."""
     from gen.training import trainer
 
     model, _ = trainer.create_model_and_optimizer(
-        config, num_classes, precision, jit_compile)
-    x, y = synthetic_generator_batch(num_classes, num_transform, batch,
-                                     config.resolution)
+        config, num_classes, precision, jit_compile
+    )
+    x, y = synthetic_generator_batch(
+        num_classes, num_transform, batch, config.resolution
+    )
     x = {k: tf.constant(v) for k, v in x.items()}
     y = {k: tf.constant(v) for k, v in y.items()}
     return (lambda: model.train_on_batch(x, y, return_dict=False)), model

@@ -39,8 +39,14 @@ import tensorflow as tf
 
 NUM_TRANSFORM = 8
 NAMES = (
-    "log_zoom", "log_squeeze", "translate_x", "translate_y",
-    "rotation", "log_brightness", "log_saturation", "hue",
+    "log_zoom",
+    "log_squeeze",
+    "translate_x",
+    "translate_y",
+    "rotation",
+    "log_brightness",
+    "log_saturation",
+    "hue",
 )
 SPREADS = (0.3, 0.1, 0.1, 0.1, 0.2, 0.7, 0.7, 1.5)
 
@@ -84,9 +90,14 @@ def spatial_transforms(theta, height, width):
     zeros = tf.zeros_like(a00)
     return tf.stack(
         [
-            a00, a01, cx - a00 * ox - a01 * oy,
-            a10, a11, cy - a10 * ox - a11 * oy,
-            zeros, zeros,
+            a00,
+            a01,
+            cx - a00 * ox - a01 * oy,
+            a10,
+            a11,
+            cy - a10 * ox - a11 * oy,
+            zeros,
+            zeros,
         ],
         axis=1,
     )
@@ -104,7 +115,9 @@ def color_matrices(theta):
     )
     to_rgb = tf.constant(_YIQ_TO_RGB, tf.float32)
     to_yiq = tf.constant(_RGB_TO_YIQ, tf.float32)
-    return brightness[:, None, None] * tf.linalg.matmul(to_rgb, tf.linalg.matmul(yiq, to_yiq))
+    return brightness[:, None, None] * tf.linalg.matmul(
+        to_rgb, tf.linalg.matmul(yiq, to_yiq)
+    )
 
 
 def resample(images, transforms):
@@ -121,7 +134,9 @@ def resample(images, transforms):
     shape = tf.shape(images)
     batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
     rows, cols = tf.meshgrid(
-        tf.range(height, dtype=tf.float32), tf.range(width, dtype=tf.float32), indexing="ij"
+        tf.range(height, dtype=tf.float32),
+        tf.range(width, dtype=tf.float32),
+        indexing="ij",
     )
     t = transforms[:, :, None, None]
     x = t[:, 0] * cols + t[:, 1] * rows + t[:, 2]
@@ -133,8 +148,14 @@ def resample(images, transforms):
     padded_h, padded_w = height + 2, width + 2
     flat = tf.reshape(tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]]), [-1, channels])
     xi, yi = tf.cast(x0, tf.int32) + 1, tf.cast(y0, tf.int32) + 1
-    left, right = tf.clip_by_value(xi, 0, padded_w - 1), tf.clip_by_value(xi + 1, 0, padded_w - 1)
-    top, bottom = tf.clip_by_value(yi, 0, padded_h - 1), tf.clip_by_value(yi + 1, 0, padded_h - 1)
+    left, right = (
+        tf.clip_by_value(xi, 0, padded_w - 1),
+        tf.clip_by_value(xi + 1, 0, padded_w - 1),
+    )
+    top, bottom = (
+        tf.clip_by_value(yi, 0, padded_h - 1),
+        tf.clip_by_value(yi + 1, 0, padded_h - 1),
+    )
     base = (tf.range(batch) * padded_h * padded_w)[:, None, None]
 
     def at(row, col):

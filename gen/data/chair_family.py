@@ -221,7 +221,15 @@ def _legs(s):
             foot = top + np.array([sx * spread, -top_y, sz * spread])
             feet[sx, sz] = (foot, top)
             solids.append(
-                _beam(foot, top, s.leg_thickness, s.leg_thickness, s.frame_color, "leg", round_)
+                _beam(
+                    foot,
+                    top,
+                    s.leg_thickness,
+                    s.leg_thickness,
+                    s.frame_color,
+                    "leg",
+                    round_,
+                )
             )
     if s.stretchers:
         frac = 0.3  # stretchers at 30% of the leg height
@@ -232,9 +240,20 @@ def _legs(s):
 
         bar = 0.6 * s.leg_thickness
         for sx in (-1, 1):
-            solids.append(_beam(at((sx, -1)), at((sx, 1)), bar, bar,
-                                s.frame_color, "stretcher", round_))
-        solids.append(_beam(at((-1, 1)), at((1, 1)), bar, bar, s.frame_color, "stretcher", round_))
+            solids.append(
+                _beam(
+                    at((sx, -1)),
+                    at((sx, 1)),
+                    bar,
+                    bar,
+                    s.frame_color,
+                    "stretcher",
+                    round_,
+                )
+            )
+        solids.append(
+            _beam(at((-1, 1)), at((1, 1)), bar, bar, s.frame_color, "stretcher", round_)
+        )
     return solids
 
 
@@ -242,8 +261,15 @@ def _pedestal(s):
     top_y = s.seat_height - s.seat_thickness
     hub_y = 0.07
     solids = [
-        _beam([0, hub_y - 0.02, 0], [0, top_y, 0], 2 * s.pedestal_radius, None,
-              s.frame_color, "column", round_=True),
+        _beam(
+            [0, hub_y - 0.02, 0],
+            [0, top_y, 0],
+            2 * s.pedestal_radius,
+            None,
+            s.frame_color,
+            "column",
+            round_=True,
+        ),
     ]
     for k in range(s.star_arms):
         angle = 2 * np.pi * k / s.star_arms
@@ -251,8 +277,17 @@ def _pedestal(s):
         end = direction * s.star_radius + np.array([0.0, 0.045, 0.0])
         solids.append(_beam([0, hub_y, 0], end, 0.045, 0.035, s.frame_color, "star"))
         # A caster under the end of every arm.
-        solids.append(_beam(end - [0, 0.045, 0], end - [0, 0.01, 0], 0.04, None,
-                            s.frame_color, "caster", round_=True))
+        solids.append(
+            _beam(
+                end - [0, 0.045, 0],
+                end - [0, 0.01, 0],
+                0.04,
+                None,
+                s.frame_color,
+                "caster",
+                round_=True,
+            )
+        )
     return solids
 
 
@@ -267,33 +302,61 @@ def _backrest(s):
     has_posts = s.back != "solid" or s.back_panel_start > 0
     if has_posts:
         for sx in (-1, 1):
-            parts.append(_box([sx * (width / 2 - post / 2), height / 2, 0],
-                              [post / 2, height / 2, thick / 2], s.frame_color, "back_post"))
+            parts.append(
+                _box(
+                    [sx * (width / 2 - post / 2), height / 2, 0],
+                    [post / 2, height / 2, thick / 2],
+                    s.frame_color,
+                    "back_post",
+                )
+            )
     panel_half_x = inner if has_posts else width / 2
     if s.back == "solid":
         bottom = s.back_panel_start * height
-        parts.append(_box([0, (bottom + height) / 2, 0],
-                          [panel_half_x, (height - bottom) / 2, thick / 2],
-                          s.back_color, "back_panel"))
+        parts.append(
+            _box(
+                [0, (bottom + height) / 2, 0],
+                [panel_half_x, (height - bottom) / 2, thick / 2],
+                s.back_color,
+                "back_panel",
+            )
+        )
     elif s.back == "vertical_slats":
         rail = 0.18 * height
-        parts.append(_box([0, height - rail / 2, 0], [panel_half_x, rail / 2, thick / 2],
-                          s.back_color, "back_rail"))
+        parts.append(
+            _box(
+                [0, height - rail / 2, 0],
+                [panel_half_x, rail / 2, thick / 2],
+                s.back_color,
+                "back_rail",
+            )
+        )
         n = s.back_slats
         slat_half = panel_half_x / (2 * n + 1)
         for k in range(n):
             x = -panel_half_x + (2 * k + 1.5) * 2 * slat_half
-            parts.append(_box([x, (height - rail) / 2, 0],
-                              [slat_half, (height - rail) / 2, 0.6 * thick / 2],
-                              s.back_color, "back_slat"))
+            parts.append(
+                _box(
+                    [x, (height - rail) / 2, 0],
+                    [slat_half, (height - rail) / 2, 0.6 * thick / 2],
+                    s.back_color,
+                    "back_slat",
+                )
+            )
     else:
         n = s.back_slats
         low = 0.25 * height
         pitch = (height - low) / n
         for k in range(n):
             y = low + (k + 0.7) * pitch
-            parts.append(_box([0, y, 0], [panel_half_x, 0.3 * pitch, thick / 2],
-                              s.back_color, "back_slat"))
+            parts.append(
+                _box(
+                    [0, y, 0],
+                    [panel_half_x, 0.3 * pitch, thick / 2],
+                    s.back_color,
+                    "back_slat",
+                )
+            )
     # Lean back: the backrest's up axis turns from +y towards -z.
     c, sn = np.cos(s.back_tilt), np.sin(s.back_tilt)
     tilt = np.array([[1, 0, 0], [0, c, sn], [0, -sn, c]], float)
@@ -310,11 +373,25 @@ def _armrests(s):
     support_z = front - 0.05
     for sx in (-1, 1):
         x = sx * (s.seat_width / 2 - s.arm_width / 2)
-        solids.append(_box([x, y - bar / 2, (front + back) / 2],
-                           [s.arm_width / 2, bar / 2, (front - back) / 2], s.arm_color, "armrest"))
-        solids.append(_beam([x, s.seat_height, support_z], [x, y - bar, support_z],
-                            0.03, 0.03, s.arm_color, "arm_support",
-                            round_=s.leg_shape == "round"))
+        solids.append(
+            _box(
+                [x, y - bar / 2, (front + back) / 2],
+                [s.arm_width / 2, bar / 2, (front - back) / 2],
+                s.arm_color,
+                "armrest",
+            )
+        )
+        solids.append(
+            _beam(
+                [x, s.seat_height, support_z],
+                [x, y - bar, support_z],
+                0.03,
+                0.03,
+                s.arm_color,
+                "arm_support",
+                round_=s.leg_shape == "round",
+            )
+        )
     return solids
 
 
@@ -322,8 +399,12 @@ def chair_solids(style):
     """The solids of `style` in the chair's frame (see the module docstring)."""
     s = style
     solids = [
-        _box([0, s.seat_height - s.seat_thickness / 2, 0],
-             [s.seat_width / 2, s.seat_thickness / 2, s.seat_depth / 2], s.seat_color, "seat"),
+        _box(
+            [0, s.seat_height - s.seat_thickness / 2, 0],
+            [s.seat_width / 2, s.seat_thickness / 2, s.seat_depth / 2],
+            s.seat_color,
+            "seat",
+        ),
     ]
     solids += _legs(s) if s.base == "legs" else _pedestal(s)
     solids += _backrest(s)

@@ -70,13 +70,17 @@ class ChairsData:
     def rows(self, index):
         """The rows `index` selects, a boolean mask or integer indices (numpy
         indexing); `num_classes` and `chair_names` stay."""
-        return dataclasses.replace(self, **{name: getattr(self, name)[index] for name in _ARRAYS})
+        return dataclasses.replace(
+            self, **{name: getattr(self, name)[index] for name in _ARRAYS}
+        )
 
 
 def check_choice(what, value, allowed):
     """A UserError naming the choices unless `value` is one of `allowed`."""
     if value not in allowed:
-        raise UserError(f"Unknown {what} {value!r}: use one of {', '.join(map(repr, allowed))}.")
+        raise UserError(
+            f"Unknown {what} {value!r}: use one of {', '.join(map(repr, allowed))}."
+        )
 
 
 @contextlib.contextmanager
@@ -85,16 +89,20 @@ def _build_lock(builder):
     process that uses the same data directory; says so while it waits."""
     config_dir = os.path.dirname(os.fspath(builder.data_dir))
     os.makedirs(os.path.dirname(config_dir), exist_ok=True)
-    path = os.path.join(os.path.dirname(config_dir),
-                        f".{os.path.basename(config_dir)}.lock")
+    path = os.path.join(
+        os.path.dirname(config_dir), f".{os.path.basename(config_dir)}.lock"
+    )
     with open(path, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"waiting for another process to finish building "
-                  f"{builder.name}/{builder.builder_config.name} in "
-                  f"{os.path.dirname(os.path.dirname(config_dir))}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"waiting for another process to finish building "
+                f"{builder.name}/{builder.builder_config.name} in "
+                f"{os.path.dirname(os.path.dirname(config_dir))}",
+                file=sys.stderr,
+                flush=True,
+            )
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -137,8 +145,16 @@ def _read(builder):
     )
 
 
-def load_chairs(name, *, data_dir=None, resolution=64, num_chairs=None,
-                chair_list=None, seed=0, manual_dir=None):
+def load_chairs(
+    name,
+    *,
+    data_dir=None,
+    resolution=64,
+    num_chairs=None,
+    chair_list=None,
+    seed=0,
+    manual_dir=None,
+):
     """Builds the dataset `name` if needed (offline) and reads it into memory.
 
     Args:
@@ -179,7 +195,9 @@ def load_chairs(name, *, data_dir=None, resolution=64, num_chairs=None,
         )
 
         def make_builder():
-            return synthetic_chairs.SyntheticChairs(data_dir=data_dir, config=config.name)
+            return synthetic_chairs.SyntheticChairs(
+                data_dir=data_dir, config=config.name
+            )
     else:
         config = rendered_chairs.make_config(resolution)
 
@@ -187,6 +205,7 @@ def load_chairs(name, *, data_dir=None, resolution=64, num_chairs=None,
             return rendered_chairs.RenderedChairs(
                 data_dir=data_dir, config=config.name, chair_list=chair_list
             )
+
     builder = make_builder()
     # Processes that start together (the workers of one run) build the same
     # dataset once: the first to take the lock builds it, the others wait,
@@ -195,7 +214,11 @@ def load_chairs(name, *, data_dir=None, resolution=64, num_chairs=None,
         builder = make_builder()
         prepare(builder, manual_dir)
     data = _read(builder)
-    if name == "rendered_chairs" and num_chairs is not None and num_chairs < data.num_classes:
+    if (
+        name == "rendered_chairs"
+        and num_chairs is not None
+        and num_chairs < data.num_classes
+    ):
         data = dataclasses.replace(
             data.rows(data.chair_ids < num_chairs),
             num_classes=num_chairs,

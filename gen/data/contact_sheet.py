@@ -31,12 +31,17 @@ def synthetic_tiles(num_chairs, views, *, resolution=64, seed=0):
     views = np.asarray(views)
     azimuths = chair_views.azimuth_of_view(views).astype(np.float32)
     elevations = chair_views.elevation_of_view(views).astype(np.float32)
-    return np.concatenate([
-        ray_caster.render_chair(
-            chair_family.chair_style(seed, i), azimuths, elevations, resolution=resolution
-        )[0]
-        for i in range(num_chairs)
-    ])
+    return np.concatenate(
+        [
+            ray_caster.render_chair(
+                chair_family.chair_style(seed, i),
+                azimuths,
+                elevations,
+                resolution=resolution,
+            )[0]
+            for i in range(num_chairs)
+        ]
+    )
 
 
 def dataset_tiles(data, num_chairs, views):
@@ -44,13 +49,17 @@ def dataset_tiles(data, num_chairs, views):
     (white where a view is missing), and how many chairs that is."""
     num_chairs = min(num_chairs, data.num_classes)
     index = {
-        (int(c), int(v)): k for k, (c, v) in enumerate(zip(data.chair_ids, data.view_indices))
+        (int(c), int(v)): k
+        for k, (c, v) in enumerate(zip(data.chair_ids, data.view_indices))
     }
     blank = np.full(data.images.shape[1:], 255, np.uint8)
-    return np.stack([
-        data.images[index[c, v]] if (c, v) in index else blank
-        for c in range(num_chairs) for v in views
-    ]), num_chairs
+    return np.stack(
+        [
+            data.images[index[c, v]] if (c, v) in index else blank
+            for c in range(num_chairs)
+            for v in views
+        ]
+    ), num_chairs
 
 
 def write_sheet(path, tiles, rows, cols):

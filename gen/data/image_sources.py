@@ -47,8 +47,10 @@ def fit(picture, size, channels=3):
 
 def _check_channels(channels):
     if channels not in (1, 3):
-        raise UserError(f"The model takes {channels}-channel images; image "
-                        "sources give grey (1) or RGB (3) images.")
+        raise UserError(
+            f"The model takes {channels}-channel images; image "
+            "sources give grey (1) or RGB (3) images."
+        )
 
 
 # A TFDS name: "name", "name/config", "name:1.2.0", "name/config:1.*.*".
@@ -66,12 +68,17 @@ def list_folder(folder):
     UserError if the folder is missing or has none."""
     if not os.path.isdir(folder):
         raise UserError(f"The image folder {folder} does not exist.")
-    names = sorted(n for n in os.listdir(folder)
-                   if n.lower().endswith(IMAGE_SUFFIXES)
-                   and os.path.isfile(os.path.join(folder, n)))
+    names = sorted(
+        n
+        for n in os.listdir(folder)
+        if n.lower().endswith(IMAGE_SUFFIXES)
+        and os.path.isfile(os.path.join(folder, n))
+    )
     if not names:
-        raise UserError(f"The folder {folder} has no PNG or JPEG files "
-                        f"({', '.join(IMAGE_SUFFIXES)}).")
+        raise UserError(
+            f"The folder {folder} has no PNG or JPEG files "
+            f"({', '.join(IMAGE_SUFFIXES)})."
+        )
     return names
 
 
@@ -90,31 +97,35 @@ def folder_images(folder, size, channels=3, max_images=None):
     return np.stack(images), names
 
 
-def chairs_images(name, size, channels=3, max_images=None, data_dir=None,
-                  num_chairs=None):
+def chairs_images(
+    name, size, channels=3, max_images=None, data_dir=None, num_chairs=None
+):
     """The held-out views (every 5th azimuth) of a chairs dataset, built
     offline by `gen.chairs_data.load_chairs` at the smallest of its
     resolutions that is at least `size`."""
     from gen.data import chairs_data, splits
 
     _check_channels(channels)
-    resolution = next((r for r in choices.RESOLUTIONS if r >= max(size)),
-                      choices.RESOLUTIONS[-1])
-    data = chairs_data.load_chairs(name, data_dir=data_dir,
-                                      resolution=resolution,
-                                      num_chairs=num_chairs)
+    resolution = next(
+        (r for r in choices.RESOLUTIONS if r >= max(size)), choices.RESOLUTIONS[-1]
+    )
+    data = chairs_data.load_chairs(
+        name, data_dir=data_dir, resolution=resolution, num_chairs=num_chairs
+    )
     data = splits.select(data, holdout="views", subset="eval")
     count = len(data) if max_images is None else min(len(data), max_images)
-    names = [f"{name}/chair{c}_view{v}" for c, v in
-             zip(data.chair_ids[:count], data.view_indices[:count])]
+    names = [
+        f"{name}/chair{c}_view{v}"
+        for c, v in zip(data.chair_ids[:count], data.view_indices[:count])
+    ]
     if tuple(size) == (resolution, resolution) and channels == 3:
         return data.images[:count].astype(np.float32) / 255.0, names
-    return np.stack([fit(Image.fromarray(image), size, channels)
-                     for image in data.images[:count]]), names
+    return np.stack(
+        [fit(Image.fromarray(image), size, channels) for image in data.images[:count]]
+    ), names
 
 
-def tfds_images(name, size, channels=3, max_images=None, data_dir=None,
-                split=None):
+def tfds_images(name, size, channels=3, max_images=None, data_dir=None, split=None):
     """The "image" feature of an already prepared TFDS dataset (nothing is
     downloaded). `split` defaults to "test", else "validation", else
     "train"."""
@@ -127,31 +138,37 @@ def tfds_images(name, size, channels=3, max_images=None, data_dir=None,
         raise UserError(
             f"{name!r} is neither a folder nor a TFDS dataset name. Pass a "
             "folder of PNG/JPEG files, synthetic_chairs, or the name of a "
-            "TFDS dataset you have prepared.") from None
+            "TFDS dataset you have prepared."
+        ) from None
     if not builder.is_prepared():
         raise UserError(
             f"The TFDS dataset {name!r} is not prepared in "
             f"{builder.data_dir}: nothing is downloaded here. Prepare it "
             "first (tfds build, or tfds.load with download=True where you have "
-            "network), or pass --data_dir where it is.")
+            "network), or pass --data_dir where it is."
+        )
     if "image" not in builder.info.features:
-        raise UserError(f"The TFDS dataset {name!r} has no 'image' feature "
-                        f"(it has {', '.join(builder.info.features)}).")
+        raise UserError(
+            f"The TFDS dataset {name!r} has no 'image' feature "
+            f"(it has {', '.join(builder.info.features)})."
+        )
     splits = list(builder.info.splits)
     if split is None:
-        split = next((s for s in ("test", "validation", "train")
-                      if s in splits), splits[0])
+        split = next(
+            (s for s in ("test", "validation", "train") if s in splits), splits[0]
+        )
     elif split not in splits:
-        raise UserError(f"The TFDS dataset {name!r} has no split {split!r} "
-                        f"(it has {', '.join(splits)}).")
+        raise UserError(
+            f"The TFDS dataset {name!r} has no split {split!r} "
+            f"(it has {', '.join(splits)})."
+        )
     dataset = builder.as_dataset(split=split, shuffle_files=False)
     if max_images is not None:
         dataset = dataset.take(max_images)
     images, names = [], []
     for index, example in enumerate(tfds.as_numpy(dataset)):
         array = example["image"]
-        picture = Image.fromarray(array[..., 0] if array.shape[-1] == 1
-                                  else array)
+        picture = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
         images.append(fit(picture, size, channels))
         names.append(f"{name}/{split}/{index}")
     if not images:
@@ -159,8 +176,9 @@ def tfds_images(name, size, channels=3, max_images=None, data_dir=None,
     return np.stack(images), names
 
 
-def load_images(source, size, channels=3, max_images=None, data_dir=None,
-                num_chairs=None):
+def load_images(
+    source, size, channels=3, max_images=None, data_dir=None, num_chairs=None
+):
     """Images from `source`: a folder of PNG/JPEG files, a chairs dataset
     name (built offline), or the name of a prepared TFDS dataset.
 
@@ -181,6 +199,5 @@ def load_images(source, size, channels=3, max_images=None, data_dir=None,
     if is_folder_source(source):
         return folder_images(source, size, channels, max_images)
     if source in choices.DATASETS:
-        return chairs_images(source, size, channels, max_images, data_dir,
-                             num_chairs)
+        return chairs_images(source, size, channels, max_images, data_dir, num_chairs)
     return tfds_images(source, size, channels, max_images, data_dir)

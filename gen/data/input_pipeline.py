@@ -41,7 +41,9 @@ NUM_TRANSFORM = augmentation.NUM_TRANSFORM
 
 def _derived_seed(seed, stream):
     """An independent int64 seed for each random stream of a run."""
-    return int(np.random.SeedSequence([seed, stream]).generate_state(1, np.uint64)[0] >> 1)
+    return int(
+        np.random.SeedSequence([seed, stream]).generate_state(1, np.uint64)[0] >> 1
+    )
 
 
 class _Batcher:
@@ -72,12 +74,24 @@ class _Batcher:
 
 def _view_vectors(azimuths, elevations):
     az, el = np.radians(azimuths), np.radians(elevations)
-    return np.stack([np.sin(az), np.cos(az), np.sin(el), np.cos(el)], axis=1).astype(np.float32)
+    return np.stack([np.sin(az), np.cos(az), np.sin(el), np.cos(el)], axis=1).astype(
+        np.float32
+    )
 
 
-def training_batches(data, *, batch_size, seed, start_step=0, augment=False,
-                     ramp_steps=0, shuffle=True, shard=0, shards=1,
-                     per_replica_batch=None):
+def training_batches(
+    data,
+    *,
+    batch_size,
+    seed,
+    start_step=0,
+    augment=False,
+    ramp_steps=0,
+    shuffle=True,
+    shard=0,
+    shards=1,
+    per_replica_batch=None,
+):
     """Infinite training batches, a pure function of (seed, start_step).
 
     Args:
@@ -105,8 +119,10 @@ def training_batches(data, *, batch_size, seed, start_step=0, augment=False,
             f"{batch_size}, {start_step}, {ramp_steps}."
         )
     if batch_size % shards or not 0 <= shard < shards:
-        raise UserError(f"batch_size {batch_size} must split into {shards} "
-                        f"equal parts, and part {shard} be one of them.")
+        raise UserError(
+            f"batch_size {batch_size} must split into {shards} "
+            f"equal parts, and part {shard} be one of them."
+        )
     part = batch_size // shards
     batcher = _Batcher(data, augment)
     n = len(data)
@@ -133,8 +149,7 @@ def training_batches(data, *, batch_size, seed, start_step=0, augment=False,
 
     batches = (
         tf.data.Dataset.counter(start=start_step * part)
-        .map(lambda c: locate(global_index(c)),
-             num_parallel_calls=tf.data.AUTOTUNE)
+        .map(lambda c: locate(global_index(c)), num_parallel_calls=tf.data.AUTOTUNE)
         .batch(part, drop_remainder=True)
         .map(batcher, num_parallel_calls=tf.data.AUTOTUNE)
     )

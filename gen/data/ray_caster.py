@@ -180,9 +180,12 @@ def _cast(scene, framing, azimuth, elevation, size):
         first = np.clip(np.floor(low - 0.5), 0, size).astype(int)
         return first, np.clip(np.ceil(high - 0.5) + 1, 0, size).astype(int)
 
-    c_lo, c_hi = pixel_range((px.min(axis=1) - x0) * to_pixel, (px.max(axis=1) - x0) * to_pixel)
+    c_lo, c_hi = pixel_range(
+        (px.min(axis=1) - x0) * to_pixel, (px.max(axis=1) - x0) * to_pixel
+    )
     r_lo, r_hi = pixel_range(
-        (y0 + width - py.max(axis=1)) * to_pixel, (y0 + width - py.min(axis=1)) * to_pixel
+        (y0 + width - py.max(axis=1)) * to_pixel,
+        (y0 + width - py.min(axis=1)) * to_pixel,
     )
 
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -252,8 +255,15 @@ def _block_sum(x, resolution, supersample):
     return total
 
 
-def render_solids(solids, azimuths, elevations, *, resolution=64,
-                  supersample=SUPERSAMPLE, framing=None):
+def render_solids(
+    solids,
+    azimuths,
+    elevations,
+    *,
+    resolution=64,
+    supersample=SUPERSAMPLE,
+    framing=None,
+):
     """Renders `solids` at every (azimuth, elevation) in degrees.
 
     Returns:
@@ -268,7 +278,9 @@ def render_solids(solids, azimuths, elevations, *, resolution=64,
     azimuths = np.atleast_1d(np.asarray(azimuths, float))
     elevations = np.atleast_1d(np.asarray(elevations, float))
     if np.any(np.abs(elevations) >= 90):
-        raise ValueError(f"elevations must be strictly between -90 and 90, got {elevations}")
+        raise ValueError(
+            f"elevations must be strictly between -90 and 90, got {elevations}"
+        )
     if azimuths.shape != elevations.shape:
         raise ValueError(
             f"azimuths and elevations differ in shape: {azimuths.shape} vs {elevations.shape}"
@@ -294,13 +306,17 @@ def render_solids(solids, azimuths, elevations, *, resolution=64,
     return images, masks
 
 
-def render_chair(style, azimuths=None, elevations=None, *, resolution=64,
-                 supersample=SUPERSAMPLE):
+def render_chair(
+    style, azimuths=None, elevations=None, *, resolution=64, supersample=SUPERSAMPLE
+):
     """Renders a `ChairStyle` at the given views (default: the 62 standard
     views in view-index order). Returns (images, masks) as `render_solids`."""
     if azimuths is None and elevations is None:
         azimuths, elevations = chair_views.standard_views()
     return render_solids(
-        chair_family.chair_solids(style), azimuths, elevations,
-        resolution=resolution, supersample=supersample,
+        chair_family.chair_solids(style),
+        azimuths,
+        elevations,
+        resolution=resolution,
+        supersample=supersample,
     )

@@ -22,10 +22,10 @@ SUBSETS = ("train", "eval")
 HELDOUT_CHAIR_STEP = 10
 DESCRIPTIONS = {
     "views": "every 5th azimuth held out at both elevations for every chair "
-             "(no transfer)",
+    "(no transfer)",
     "target_views": "the target chairs (ids 0, 10, 20, ...) lose every 5th "
-                    "azimuth at both elevations, the other chairs keep all "
-                    "62 views (with transfer)",
+    "azimuth at both elevations, the other chairs keep all "
+    "62 views (with transfer)",
     "chairs": "every view of chairs 0, 10, 20, ... held out",
     "none": "nothing held out",
 }
@@ -64,7 +64,8 @@ def select(data, *, holdout, subset):
                 "views besides the target chairs (ids 0, 10, 20, ...), but "
                 f"these data hold only target chairs "
                 f"({', '.join(map(str, sorted(set(data.chair_ids.tolist()))))})"
-                ": use at least 2 chairs.")
+                ": use at least 2 chairs."
+            )
         heldout = targets & chair_views.is_heldout_view(data.view_indices)
     else:
         heldout = chair_views.is_heldout_view(data.view_indices)

@@ -92,8 +92,7 @@ def compose_sheet(top, projection_tiles, patch_tiles, columns=4, title=""):
         gap = np.full((left.shape[0], BLOCK_GAP, 3), BACKGROUND, np.uint8)
         body = np.concatenate([left, gap, right], axis=1)
         caption = np.full((CAPTION, body.shape[1], 3), BACKGROUND, np.uint8)
-        blocks.append((np.concatenate([caption, body]), feature,
-                       top.scores[j, 0]))
+        blocks.append((np.concatenate([caption, body]), feature, top.scores[j, 0]))
     block_h, block_w = blocks[0][0].shape[:2]
     margin = 2 * BLOCK_GAP
     font = figures.font(CAPTION - 3)
@@ -101,23 +100,29 @@ def compose_sheet(top, projection_tiles, patch_tiles, columns=4, title=""):
     title_lines = figures.wrap(title, font, width - 2 * margin) if title else []
     header = (len(title_lines) * CAPTION + CAPTION // 2) if title else 0
     grid_rows = math.ceil(len(blocks) / columns)
-    sheet = np.full((header + grid_rows * (block_h + margin) + margin, width,
-                     3), BACKGROUND, np.uint8)
+    sheet = np.full(
+        (header + grid_rows * (block_h + margin) + margin, width, 3),
+        BACKGROUND,
+        np.uint8,
+    )
     places = []
     for n, (block, _, _) in enumerate(blocks):
         r, c = divmod(n, columns)
         y = header + margin + r * (block_h + margin)
         x = margin + c * (block_w + margin)
-        sheet[y:y + block_h, x:x + block_w] = block
+        sheet[y : y + block_h, x : x + block_w] = block
         places.append((x, y))
     picture = Image.fromarray(sheet)
     draw = ImageDraw.Draw(picture)
     for n, line in enumerate(title_lines):
-        draw.text((margin, margin // 2 + n * CAPTION), line, fill=(0, 0, 0),
-                  font=font)
+        draw.text((margin, margin // 2 + n * CAPTION), line, fill=(0, 0, 0), font=font)
     for (x, y), (_, feature, score) in zip(places, blocks):
-        draw.text((x + 1, y), f"{top.layer_name} #{feature}  (top "
-                  f"activation {score:.3g})", fill=(0, 0, 0), font=font)
+        draw.text(
+            (x + 1, y),
+            f"{top.layer_name} #{feature}  (top activation {score:.3g})",
+            fill=(0, 0, 0),
+            font=font,
+        )
     return np.asarray(picture)
 
 
@@ -129,18 +134,22 @@ def write_layer_grids(deconv, top, out_dir, to_model=None, columns=4):
         The dict written to the JSON file.
     """
     if len(top.features) == 0:
-        raise UserError(f"Layer '{top.layer_name}' has no feature map that "
-                        f"is ever above zero on these {top.num_images} "
-                        "images: nothing to show.")
+        raise UserError(
+            f"Layer '{top.layer_name}' has no feature map that "
+            f"is ever above zero on these {top.num_images} "
+            "images: nothing to show."
+        )
     field = deconv.receptive_field()
     projections = top_activations.project_top(deconv, top, to_model)
     projection_tiles, patch_tiles = feature_tiles(top, projections, field)
     k = top.scores.shape[1]
-    title = (f"{top.layer_name}: top {k} of {top.num_images} images per "
-             f"feature map. Left: deconvnet projections of the activation; "
-             f"right: the image patches they come from "
-             f"({min(field.size[0], top.images.shape[2])}x"
-             f"{min(field.size[1], top.images.shape[3])} px).")
+    title = (
+        f"{top.layer_name}: top {k} of {top.num_images} images per "
+        f"feature map. Left: deconvnet projections of the activation; "
+        f"right: the image patches they come from "
+        f"({min(field.size[0], top.images.shape[2])}x"
+        f"{min(field.size[1], top.images.shape[3])} px)."
+    )
     sheet = compose_sheet(top, projection_tiles, patch_tiles, columns, title)
     png = os.path.join(out_dir, f"{top.layer_name}.png")
     atomic_files.write_png(png, sheet)
@@ -148,21 +157,33 @@ def write_layer_grids(deconv, top, out_dir, to_model=None, columns=4):
         "layer": top.layer_name,
         "title": title,
         "num_images": top.num_images,
-        "receptive_field": {"size": list(field.size),
-                            "stride": list(field.stride),
-                            "start": list(field.start)},
+        "receptive_field": {
+            "size": list(field.size),
+            "stride": list(field.stride),
+            "start": list(field.start),
+        },
         "png": os.path.basename(png),
-        "features": [{
-            "feature": int(feature),
-            "tiles": [{
-                "image": str(top.names[j, s]),
-                "activation": float(top.scores[j, s]),
-                "position": [int(v) for v in top.positions[j, s]],
-                "box": [int(v) for v in display_box(
-                    field, *top.positions[j, s], top.images.shape[2:4])],
-            } for s in range(k) if top.image_ids[j, s] >= 0],
-        } for j, feature in enumerate(top.features)],
+        "features": [
+            {
+                "feature": int(feature),
+                "tiles": [
+                    {
+                        "image": str(top.names[j, s]),
+                        "activation": float(top.scores[j, s]),
+                        "position": [int(v) for v in top.positions[j, s]],
+                        "box": [
+                            int(v)
+                            for v in display_box(
+                                field, *top.positions[j, s], top.images.shape[2:4]
+                            )
+                        ],
+                    }
+                    for s in range(k)
+                    if top.image_ids[j, s] >= 0
+                ],
+            }
+            for j, feature in enumerate(top.features)
+        ],
     }
-    atomic_files.write_json(os.path.join(out_dir, f"{top.layer_name}.json"),
-                           summary)
+    atomic_files.write_json(os.path.join(out_dir, f"{top.layer_name}.json"), summary)
     return summary

@@ -39,30 +39,37 @@ def layer_chain(model_graph, layer):
     """[(call, input shape)] from the model's input up to `layer`'s first
     call, in order; a UserError naming the layer that breaks the chain."""
     if isinstance(layer, keras.layers.InputLayer):
-        raise UserError(f"Layer '{layer.name}' is the model's input: choose a "
-                        "layer above it.")
+        raise UserError(
+            f"Layer '{layer.name}' is the model's input: choose a layer above it."
+        )
     chain = []
     call = model_graph.first_call(layer.name)
     while call is not None:
         if isinstance(call.layer, keras.Model):
             raise deconv_steps.unsupported(
-                call.layer, "is a nested model (rebuild the model with its "
-                "layers inline)")
+                call.layer,
+                "is a nested model (rebuild the model with its layers inline)",
+            )
         inputs = call.inputs
         if len(inputs) != 1:
             raise deconv_steps.unsupported(
-                call.layer, f"takes {len(inputs)} inputs (the deconvnet "
-                "follows a single chain)")
+                call.layer,
+                f"takes {len(inputs)} inputs (the deconvnet follows a single chain)",
+            )
         (ref,) = inputs
         chain.append((call, model_graph.shape(ref)))
         call = model_graph.producer(ref)
         if call is not None and ref.index != 0:
             raise deconv_steps.unsupported(
-                call.layer, f"passes its output {ref.index} on (the "
-                "deconvnet follows the first output of each layer)")
+                call.layer,
+                f"passes its output {ref.index} on (the "
+                "deconvnet follows the first output of each layer)",
+            )
     if ref.layer != next(iter(model_graph.inputs)):
-        raise UserError(f"Layer '{layer.name}' does not start from the input "
-                        f"of model '{model_graph.model.name}'.")
+        raise UserError(
+            f"Layer '{layer.name}' does not start from the input "
+            f"of model '{model_graph.model.name}'."
+        )
     return chain[::-1]
 
 
@@ -87,21 +94,27 @@ def selection_mask(activations, feature_index=None, top_k=None):
         index = np.asarray(feature_index)
         if index.ndim == 0:
             index = np.full(b, index)
-        if (index.shape != (b,) or not np.issubdtype(index.dtype, np.integer)
-                or index.min() < 0 or index.max() >= f):
+        if (
+            index.shape != (b,)
+            or not np.issubdtype(index.dtype, np.integer)
+            or index.min() < 0
+            or index.max() >= f
+        ):
             raise UserError(
                 f"feature_index must be an int or {b} ints (one per image) in "
                 f"0..{f - 1} (the layer has {f} feature maps), got "
-                f"{feature_index!r}.")
-        keep = np.zeros((b, int(np.prod(acts.shape[1:-1], dtype=int)), f),
-                        bool)
+                f"{feature_index!r}."
+            )
+        keep = np.zeros((b, int(np.prod(acts.shape[1:-1], dtype=int)), f), bool)
         keep[np.arange(b), :, index] = True
         keep = keep.reshape(acts.shape)
     if top_k is not None:
-        if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) \
-                or top_k < 1:
-            raise UserError(f"top_k must be a positive int or None, got "
-                            f"{top_k!r}.")
+        if (
+            isinstance(top_k, bool)
+            or not isinstance(top_k, (int, np.integer))
+            or top_k < 1
+        ):
+            raise UserError(f"top_k must be a positive int or None, got {top_k!r}.")
         flat = np.where(keep, acts, -np.inf).reshape(b, -1)
         order = np.argsort(-flat, axis=1, kind="stable")[:, :top_k]
         top = np.zeros(flat.shape, bool)
@@ -139,8 +152,10 @@ class DeconvNet:
 
     def __init__(self, model, layer_name):
         if not isinstance(model, keras.Model):
-            raise UserError("DeconvNet needs a functional or Sequential "
-                            f"keras.Model, got {type(model).__name__}.")
+            raise UserError(
+                "DeconvNet needs a functional or Sequential "
+                f"keras.Model, got {type(model).__name__}."
+            )
         try:
             inputs = model.inputs
         except (AttributeError, ValueError):
@@ -150,32 +165,47 @@ class DeconvNet:
                 f"Model '{model.name}' must have exactly one input of shape "
                 "(batch, height, width, channels) with its shape known (build "
                 "it on keras.Input); got "
-                f"{[tuple(t.shape) for t in inputs] if inputs else 'none'}.")
+                f"{[tuple(t.shape) for t in inputs] if inputs else 'none'}."
+            )
         try:
             layer = model.get_layer(layer_name)
         except ValueError:
             names = [l.name for l in model.layers]
             raise UserError(
                 f"Model '{model.name}' has no layer named {layer_name!r}. Its "
-                f"layers: {', '.join(names)}.") from None
+                f"layers: {', '.join(names)}."
+            ) from None
         model_graph = graph.Graph(model)
         chain = layer_chain(model_graph, layer)
         self.model = model
         self.layer = layer
-        self.steps = [deconv_steps.make_step(call.layer, shape,
-                                             call.layer is layer, call.kwargs)
-                      for call, shape in chain]
+        self.steps = [
+            deconv_steps.make_step(call.layer, shape, call.layer is layer, call.kwargs)
+            for call, shape in chain
+        ]
         self.input_shape = tuple(inputs[0].shape[1:])
-        self.output_shape = tuple(model_graph.shape(
-            model_graph.first_call(layer.name).output(0))[1:])
+        self.output_shape = tuple(
+            model_graph.shape(model_graph.first_call(layer.name).output(0))[1:]
+        )
         self._input_dtype = inputs[0].dtype
         # Fixed signatures (any batch size): one trace per DeconvNet.
-        self._forward_fn = tf.function(self._forward, input_signature=[
-            tf.TensorSpec((None,) + self.input_shape, self._input_dtype)])
-        self._backward_fn = tf.function(self._backward, input_signature=[
-            tf.TensorSpec((None,) + self.output_shape, tf.float32),
-            {k: step.record_spec() for k, step in enumerate(self.steps)
-             if step.records}])
+        self._forward_fn = tf.function(
+            self._forward,
+            input_signature=[
+                tf.TensorSpec((None,) + self.input_shape, self._input_dtype)
+            ],
+        )
+        self._backward_fn = tf.function(
+            self._backward,
+            input_signature=[
+                tf.TensorSpec((None,) + self.output_shape, tf.float32),
+                {
+                    k: step.record_spec()
+                    for k, step in enumerate(self.steps)
+                    if step.records
+                },
+            ],
+        )
 
     @property
     def layer_name(self):
@@ -208,11 +238,13 @@ class DeconvNet:
     def _images(self, images):
         images = tf.convert_to_tensor(images, self._input_dtype)
         if images.shape.rank != 4 or any(
-                d is not None and d != got
-                for d, got in zip(self.input_shape, images.shape[1:])):
+            d is not None and d != got
+            for d, got in zip(self.input_shape, images.shape[1:])
+        ):
             raise UserError(
                 f"Images of shape {tuple(images.shape)} do not fit the "
-                f"model's input (batch,) + {self.input_shape}.")
+                f"model's input (batch,) + {self.input_shape}."
+            )
         return images
 
     def activations(self, images):
@@ -244,8 +276,10 @@ class DeconvNet:
         acts, records = self._forward_fn(self._images(images))
         keep = tf.convert_to_tensor(keep, tf.float32)
         if keep.shape != acts.shape:
-            raise UserError(f"keep has shape {tuple(keep.shape)}, the "
-                            f"activations {tuple(acts.shape)}.")
+            raise UserError(
+                f"keep has shape {tuple(keep.shape)}, the "
+                f"activations {tuple(acts.shape)}."
+            )
         return self._backward_fn(acts * keep, records).numpy()
 
     def project(self, images, feature_index=None, top_k=None):
@@ -275,9 +309,12 @@ class DeconvNet:
         (default: the model's input size)."""
         input_hw = tuple(input_hw or self.input_shape[:2])
         if None in input_hw:
-            raise UserError("The model's input size is not fixed: pass "
-                            "input_hw=(rows, cols).")
-        geometries = [None if step.mixes_positions else step.geometry
-                      for step in self.steps
-                      if step.mixes_positions or step.geometry]
+            raise UserError(
+                "The model's input size is not fixed: pass input_hw=(rows, cols)."
+            )
+        geometries = [
+            None if step.mixes_positions else step.geometry
+            for step in self.steps
+            if step.mixes_positions or step.geometry
+        ]
         return fields.receptive_field(geometries, input_hw)

@@ -73,6 +73,5 @@ def receptive_field(geometries, input_hw):
             start[axis] -= before * stride[axis]
             size[axis] += (k - 1) * stride[axis]
             stride[axis] *= s
-            sizes[axis] = arithmetic.conv_output_size(sizes[axis], k, s,
-                                                      padding)
+            sizes[axis] = arithmetic.conv_output_size(sizes[axis], k, s, padding)
     return ReceptiveField(tuple(size), tuple(stride), tuple(start))

@@ -38,11 +38,19 @@ import layers
 from gen.errors import UserError
 
 SUPPORTED_LAYERS = (
-    "InputLayer", "Conv2D (activation relu or linear, dilation 1, groups 1)",
+    "InputLayer",
+    "Conv2D (activation relu or linear, dilation 1, groups 1)",
     "TiedConv2D (called forwards; activation relu or linear)",
-    "MaxPooling2D", "MaxPoolingWithSwitches2D", "ReLU (plain: no max_value, slope or threshold)",
-    "Activation (relu or linear)", "BatchNormalization (over channels)",
-    "Flatten", "Dense (activation relu or linear)", "Dropout", "Rescaling")
+    "MaxPooling2D",
+    "MaxPoolingWithSwitches2D",
+    "ReLU (plain: no max_value, slope or threshold)",
+    "Activation (relu or linear)",
+    "BatchNormalization (over channels)",
+    "Flatten",
+    "Dense (activation relu or linear)",
+    "Dropout",
+    "Rescaling",
+)
 
 # The fused activations a layer below the chosen layer may have: the
 # deconvnet knows how to invert these (rectify, or nothing).
@@ -59,7 +67,8 @@ def unsupported(layer, reason):
         f"deconvnet supports one chain of these layers from the input to the "
         f"chosen layer: {_supported_list()}. A Conv2D or Dense chosen as the "
         "layer to visualise may also have another activation (softmax, "
-        "sigmoid, ...): its pre-activation values are projected.")
+        "sigmoid, ...): its pre-activation values are projected."
+    )
 
 
 def _activation_name(activation):
@@ -120,13 +129,13 @@ class _Conv(Step):
     def __init__(self, layer, input_shape):
         super().__init__(layer, input_shape)
         self.activation = _activation_name(layer.activation)
-        self.geometry = (tuple(layer.kernel_size), tuple(layer.strides),
-                         layer.padding)
+        self.geometry = (tuple(layer.kernel_size), tuple(layer.strides), layer.padding)
 
     def forward(self, x):
         if self.activation is None:  # a squashing target: its pre-activation
-            y = tf.nn.conv2d(x, self.layer.kernel, self.layer.strides,
-                             self.layer.padding.upper())
+            y = tf.nn.conv2d(
+                x, self.layer.kernel, self.layer.strides, self.layer.padding.upper()
+            )
             if self.layer.use_bias:
                 y = tf.nn.bias_add(y, self.layer.bias)
         else:
@@ -140,8 +149,12 @@ class _Conv(Step):
         # The transposed filtering with the layer's own kernel variable: the
         # adjoint of the convolution, which restores the input's exact size.
         signal = tf.nn.conv2d_transpose(
-            tf.cast(signal, kernel.dtype), kernel, record,
-            strides=self.layer.strides, padding=self.layer.padding.upper())
+            tf.cast(signal, kernel.dtype),
+            kernel,
+            record,
+            strides=self.layer.strides,
+            padding=self.layer.padding.upper(),
+        )
         return _with_static_shape(signal, self.input_shape)
 
 
@@ -150,11 +163,10 @@ class _MaxPool(Step):
 
     def __init__(self, layer, input_shape):
         super().__init__(layer, input_shape)
-        self.geometry = (tuple(layer.pool_size), tuple(layer.strides),
-                         layer.padding)
+        self.geometry = (tuple(layer.pool_size), tuple(layer.strides), layer.padding)
         self.unpool = layers.SwitchUnpooling2D(
-            layer.pool_size, layer.strides, layer.padding,
-            name=f"{layer.name}_unpool")
+            layer.pool_size, layer.strides, layer.padding, name=f"{layer.name}_unpool"
+        )
 
     def forward(self, x):
         # The pooled input is the switches (see layers/switch_pooling.py).
@@ -164,8 +176,7 @@ class _MaxPool(Step):
         return self.unpool(tf.cast(signal, record.dtype), record)
 
     def record_spec(self):
-        return tf.TensorSpec((None,) + self.input_shape[1:],
-                             self.layer.compute_dtype)
+        return tf.TensorSpec((None,) + self.input_shape[1:], self.layer.compute_dtype)
 
 
 class _SwitchPool(_MaxPool):
@@ -180,8 +191,7 @@ class _SwitchPool(_MaxPool):
 class _BatchNorm(Step):
     def backward(self, signal, record):
         bn = self.layer
-        factor = tf.math.rsqrt(tf.cast(bn.moving_variance, signal.dtype)
-                               + bn.epsilon)
+        factor = tf.math.rsqrt(tf.cast(bn.moving_variance, signal.dtype) + bn.epsilon)
         if bn.gamma is not None:
             factor *= tf.cast(bn.gamma, signal.dtype)
         return signal * factor
@@ -217,8 +227,7 @@ class _Flatten(Step):
         return self.layer(x), tf.shape(x)
 
     def backward(self, signal, record):
-        return _with_static_shape(tf.reshape(signal, record),
-                                  self.input_shape)
+        return _with_static_shape(tf.reshape(signal, record), self.input_shape)
 
 
 class _Rescaling(Step):
@@ -229,16 +238,16 @@ class _Rescaling(Step):
 def _channels_last(layer):
     data_format = getattr(layer, "data_format", "channels_last")
     if data_format not in (None, "channels_last"):
-        raise unsupported(layer, f"uses data_format='{data_format}' "
-                                  "(only channels_last is supported)")
+        raise unsupported(
+            layer, f"uses data_format='{data_format}' (only channels_last is supported)"
+        )
 
 
 def _check_fused_activation(layer, is_target):
     """A Conv2D/Dense layer's own activation must be one the deconvnet can
     reverse, except in the target layer, whose pre-activation is projected."""
     if _activation_name(layer.activation) is None and not is_target:
-        raise unsupported(layer, "has the activation "
-                           f"'{layer.activation.__name__}'")
+        raise unsupported(layer, f"has the activation '{layer.activation.__name__}'")
 
 
 def make_step(layer, input_shape, is_target, call_kwargs=None):
@@ -248,9 +257,11 @@ def make_step(layer, input_shape, is_target, call_kwargs=None):
     if isinstance(layer, layers.TiedConv2D):
         if (call_kwargs or {}).get("transpose"):
             raise unsupported(
-                layer, "is called transposed (transpose=True) on the way to "
+                layer,
+                "is called transposed (transpose=True) on the way to "
                 "the chosen layer; the deconvnet goes back through forward "
-                "convolutions only")
+                "convolutions only",
+            )
         _check_fused_activation(layer, is_target)
         return _Conv(layer, input_shape)
     if isinstance(layer, layers.MaxPoolingWithSwitches2D):
@@ -259,34 +270,40 @@ def make_step(layer, input_shape, is_target, call_kwargs=None):
         _channels_last(layer)
         if tuple(layer.dilation_rate) != (1, 1) or layer.groups != 1:
             raise unsupported(
-                layer, f"has dilation_rate={tuple(layer.dilation_rate)} and "
-                f"groups={layer.groups} (only 1 and 1 are supported)")
+                layer,
+                f"has dilation_rate={tuple(layer.dilation_rate)} and "
+                f"groups={layer.groups} (only 1 and 1 are supported)",
+            )
         _check_fused_activation(layer, is_target)
         return _Conv(layer, input_shape)
     if isinstance(layer, keras.layers.MaxPooling2D):
         _channels_last(layer)
         return _MaxPool(layer, input_shape)
     if isinstance(layer, keras.layers.ReLU):
-        if (layer.max_value is not None or layer.negative_slope
-                or layer.threshold):
+        if layer.max_value is not None or layer.negative_slope or layer.threshold:
             raise unsupported(
-                layer, f"has max_value={layer.max_value}, negative_slope="
-                f"{layer.negative_slope}, threshold={layer.threshold}")
+                layer,
+                f"has max_value={layer.max_value}, negative_slope="
+                f"{layer.negative_slope}, threshold={layer.threshold}",
+            )
         return _Relu(layer, input_shape)
     if isinstance(layer, keras.layers.Activation):
         kind = _activation_name(layer.activation)
         if kind is None:
-            raise unsupported(layer, "has the activation "
-                               f"'{layer.activation.__name__}'")
+            raise unsupported(
+                layer, f"has the activation '{layer.activation.__name__}'"
+            )
         step = _Relu if kind == _RELU else _Identity
         return step(layer, input_shape)
     if isinstance(layer, keras.layers.BatchNormalization):
         rank = len(input_shape)
-        axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [
-            layer.axis]
+        axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
         if [a % rank for a in axes] != [rank - 1]:
-            raise unsupported(layer, f"normalises axis {layer.axis} (only "
-                               "the last, channels axis is supported)")
+            raise unsupported(
+                layer,
+                f"normalises axis {layer.axis} (only "
+                "the last, channels axis is supported)",
+            )
         return _BatchNorm(layer, input_shape)
     if isinstance(layer, keras.layers.Dense) and name == "Dense":
         _check_fused_activation(layer, is_target)

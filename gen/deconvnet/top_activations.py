@@ -56,16 +56,17 @@ def batches(images, names=None, batch_size=64):
     `find_top_activations`."""
     names = [str(i) for i in range(len(images))] if names is None else names
     for start in range(0, len(images), batch_size):
-        yield (images[start:start + batch_size],
-               list(names[start:start + batch_size]))
+        yield (
+            images[start : start + batch_size],
+            list(names[start : start + batch_size]),
+        )
 
 
 def _identity(images):
     return images
 
 
-def find_top_activations(deconv, image_batches, features=None, k=TOP,
-                         to_model=None):
+def find_top_activations(deconv, image_batches, features=None, k=TOP, to_model=None):
     """The `k` images that activate each feature map most, in one pass.
 
     Args:
@@ -81,14 +82,22 @@ def find_top_activations(deconv, image_batches, features=None, k=TOP,
         A `TopActivations`. Ties keep the earlier image.
     """
     to_model = to_model or _identity
-    features = np.arange(deconv.num_features) if features is None else (
-        np.asarray(features, int))
-    if features.size == 0 or features.min() < 0 or (
-            features.max() >= deconv.num_features):
-        raise UserError(f"Feature indices must be in 0..{deconv.num_features - 1}"
-                        f" (layer '{deconv.layer_name}' has "
-                        f"{deconv.num_features} feature maps), got "
-                        f"{features.tolist()}.")
+    features = (
+        np.arange(deconv.num_features)
+        if features is None
+        else (np.asarray(features, int))
+    )
+    if (
+        features.size == 0
+        or features.min() < 0
+        or (features.max() >= deconv.num_features)
+    ):
+        raise UserError(
+            f"Feature indices must be in 0..{deconv.num_features - 1}"
+            f" (layer '{deconv.layer_name}' has "
+            f"{deconv.num_features} feature maps), got "
+            f"{features.tolist()}."
+        )
     n = len(features)
     scores = np.full((n, k), -np.inf, np.float32)
     ids = np.full((n, k), -1, np.int64)
@@ -106,9 +115,11 @@ def find_top_activations(deconv, image_batches, features=None, k=TOP,
         rows, cols = np.divmod(where, width)
         all_scores = np.concatenate([scores, best.T], axis=1)
         all_ids = np.concatenate(
-            [ids, np.broadcast_to(np.arange(seen, seen + b), (n, b))], axis=1)
+            [ids, np.broadcast_to(np.arange(seen, seen + b), (n, b))], axis=1
+        )
         all_positions = np.concatenate(
-            [positions, np.stack([rows.T, cols.T], axis=-1)], axis=1)
+            [positions, np.stack([rows.T, cols.T], axis=-1)], axis=1
+        )
         order = np.argsort(-all_scores, axis=1, kind="stable")[:, :k]
         scores = np.take_along_axis(all_scores, order, axis=1)
         ids = np.take_along_axis(all_ids, order, axis=1)
@@ -126,8 +137,9 @@ def find_top_activations(deconv, image_batches, features=None, k=TOP,
     for (j, slot), i in np.ndenumerate(ids):
         if i >= 0:
             images[j, slot], names[j, slot] = kept[i]
-    return TopActivations(deconv.layer_name, features, scores, ids, positions,
-                          images, names, seen)
+    return TopActivations(
+        deconv.layer_name, features, scores, ids, positions, images, names, seen
+    )
 
 
 def project_top(deconv, top, to_model=None):
@@ -165,6 +177,11 @@ def choose_features(top, num_features):
     strongest = alive[np.argsort(-top.scores[alive, 0], kind="stable")]
     chosen = np.sort(strongest[:num_features])
     return dataclasses.replace(
-        top, features=top.features[chosen], scores=top.scores[chosen],
-        image_ids=top.image_ids[chosen], positions=top.positions[chosen],
-        images=top.images[chosen], names=top.names[chosen])
+        top,
+        features=top.features[chosen],
+        scores=top.scores[chosen],
+        image_ids=top.image_ids[chosen],
+        positions=top.positions[chosen],
+        images=top.images[chosen],
+        names=top.names[chosen],
+    )

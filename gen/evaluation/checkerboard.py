@@ -32,16 +32,18 @@ CROP = 8  # output pixels shown per tile side (several periods)
 
 def uconv_layer_names(model):
     """The `layers.UnpoolConv2D` layers of a model, in graph order."""
-    return [layer.name for layer in model.layers
-            if isinstance(layer, layers.UnpoolConv2D)]
+    return [
+        layer.name for layer in model.layers if isinstance(layer, layers.UnpoolConv2D)
+    ]
 
 
 def _linear_copy(layer, kernel=None):
     """A float32 copy of the layer without bias and activation, holding
     `kernel` (default the layer's own)."""
     config = layer.get_config()
-    config.update(activation=None, use_bias=False, dtype="float32",
-                  name=f"{layer.name}_linear")
+    config.update(
+        activation=None, use_bias=False, dtype="float32", name=f"{layer.name}_linear"
+    )
     copy = type(layer).from_config(config)
     kernel = np.asarray(layer.kernel if kernel is None else kernel, np.float32)
     copy.build((None, None, None, kernel.shape[2]))
@@ -66,11 +68,15 @@ def phase_means(response, size, border):
     whole periods, so that phases stay aligned) left out at each edge."""
     sy, sx = size
     by, bx = -(-border // sy) * sy, -(-border // sx) * sx
-    interior = response[by:response.shape[0] - by, bx:response.shape[1] - bx]
+    interior = response[by : response.shape[0] - by, bx : response.shape[1] - bx]
     if interior.shape[0] < sy or interior.shape[1] < sx:
         raise ValueError("The response is too small for its border.")
-    return np.stack([np.stack([interior[a::sy, b::sx].mean(axis=(0, 1))
-                               for b in range(sx)]) for a in range(sy)])
+    return np.stack(
+        [
+            np.stack([interior[a::sy, b::sx].mean(axis=(0, 1)) for b in range(sx)])
+            for a in range(sy)
+        ]
+    )
 
 
 def phase_statistics(means):
@@ -87,10 +93,14 @@ def measure_layer(layer, kernel=None):
     means = phase_means(response, layer.size, max(layer.kernel_size))
     variance, relative = phase_statistics(means)
     per_channel = np.sqrt(means.reshape(-1, means.shape[-1]).var(axis=0))
-    return {"phase_variance": variance, "relative_spread": relative,
-            "size": list(layer.size), "kernel_size": list(layer.kernel_size),
-            "channels": int(response.shape[-1]),
-            "channel_spread": per_channel.tolist()}
+    return {
+        "phase_variance": variance,
+        "relative_spread": relative,
+        "size": list(layer.size),
+        "kernel_size": list(layer.kernel_size),
+        "channels": int(response.shape[-1]),
+        "channel_spread": per_channel.tolist(),
+    }
 
 
 def measure(model):
@@ -111,9 +121,14 @@ def measure(model):
 def _reference_layer(layer):
     """A one-channel uconv of the layer's geometry (the caller gives the
     kernel)."""
-    return layers.UnpoolConv2D(1, layer.kernel_size, size=layer.size,
-                               corner=layer.corner, use_bias=False,
-                               dtype="float32")
+    return layers.UnpoolConv2D(
+        1,
+        layer.kernel_size,
+        size=layer.size,
+        corner=layer.corner,
+        use_bias=False,
+        dtype="float32",
+    )
 
 
 def figure(model, results=None):
@@ -127,24 +142,30 @@ def figure(model, results=None):
         layer = model.get_layer(name)
         response = constant_response(layer)
         border = -(-max(layer.kernel_size) // layer.size[0]) * layer.size[0]
-        crop = response[border:border + CROP, border:border + CROP]
+        crop = response[border : border + CROP, border : border + CROP]
         spread = np.asarray(results[name]["channel_spread"])
         order = np.argsort(-spread, kind="stable")[:SHOWN_CHANNELS]
         row = np.ones((SHOWN_CHANNELS, CROP, CROP, 3), np.float32)
         for slot, channel in enumerate(order):
             values = crop[..., channel]
             low, high = values.min(), values.max()
-            row[slot] = ((values - low) / (high - low) if high > low
-                         else np.full_like(values, 0.5))[..., None]
+            row[slot] = (
+                (values - low) / (high - low)
+                if high > low
+                else np.full_like(values, 0.5)
+            )[..., None]
         tiles.append(row)
-        labels.append(f"{name}\nspread "
-                      f"{results[name]['relative_spread']:.3f}")
+        labels.append(f"{name}\nspread {results[name]['relative_spread']:.3f}")
     return figures.labelled_grid(
-        np.concatenate(tiles), len(names), SHOWN_CHANNELS, row_labels=labels,
+        np.concatenate(tiles),
+        len(names),
+        SHOWN_CHANNELS,
+        row_labels=labels,
         title="each uconv layer's most uneven channels on a constant input "
-              "(spread: relative; a uniform kernel gives "
-              f"{results['uniform_kernel_reference']['relative_spread']:.3f})",
-        scale=8)
+        "(spread: relative; a uniform kernel gives "
+        f"{results['uniform_kernel_reference']['relative_spread']:.3f})",
+        scale=8,
+    )
 
 
 def write_figure(path, model, results=None):
@@ -153,21 +174,30 @@ def write_figure(path, model, results=None):
 
 def markdown(results):
     """The measurements as a Markdown table, with the uniform-kernel row."""
-    lines = ["| uconv layer | kernel / unpooling | channels | phase variance "
-             "| relative spread |", "|---|---|---:|---:|---:|"]
+    lines = [
+        "| uconv layer | kernel / unpooling | channels | phase variance "
+        "| relative spread |",
+        "|---|---|---:|---:|---:|",
+    ]
     for name, entry in results.items():
-        title = ("uniform kernel (reference)"
-                 if name == "uniform_kernel_reference" else f"`{name}`")
+        title = (
+            "uniform kernel (reference)"
+            if name == "uniform_kernel_reference"
+            else f"`{name}`"
+        )
         kernel = "x".join(map(str, entry["kernel_size"]))
         size = "x".join(map(str, entry["size"]))
-        lines.append(f"| {title} | {kernel} / {size} | {entry['channels']} | "
-                     f"{entry['phase_variance']:.4g} | "
-                     f"{entry['relative_spread']:.3f} |")
+        lines.append(
+            f"| {title} | {kernel} / {size} | {entry['channels']} | "
+            f"{entry['phase_variance']:.4g} | "
+            f"{entry['relative_spread']:.3f} |"
+        )
     lines.append("")
     lines.append(
         "- Each layer's kernel (no bias, no activation) on a constant input "
         "of ones: the variance of its output over the output phases "
         "(y mod s, x mod s) away from the borders, averaged over channels, "
         "and its square root over the mean absolute output (0: no "
-        "checkerboard).")
+        "checkerboard)."
+    )
     return "\n".join(lines) + "\n"

@@ -44,7 +44,8 @@ from gen.evaluation import scoring
 _STEP = chair_views.HELDOUT_AZIMUTH_STEP
 _HELDOUT_VIEWS = (
     f"every {_STEP}th azimuth at both elevations "
-    f"({2 * len(range(0, chair_views.NUM_AZIMUTHS, _STEP))} views per chair)")
+    f"({2 * len(range(0, chair_views.NUM_AZIMUTHS, _STEP))} views per chair)"
+)
 
 
 def subsets(data, holdout):
@@ -53,43 +54,77 @@ def subsets(data, holdout):
     heldout = splits.select(data, holdout=holdout, subset="eval")
     if holdout == "views":
         return [
-            ("train_views", "training views",
-             "the views of every chair the generator was trained on", train),
-            ("heldout_views", "held-out views",
-             f"{_HELDOUT_VIEWS}, never shown in training", heldout),
+            (
+                "train_views",
+                "training views",
+                "the views of every chair the generator was trained on",
+                train,
+            ),
+            (
+                "heldout_views",
+                "held-out views",
+                f"{_HELDOUT_VIEWS}, never shown in training",
+                heldout,
+            ),
         ]
     if holdout == "target_views":
         step = splits.HELDOUT_CHAIR_STEP
         targets = splits.is_target_chair(train.chair_ids)
         return [
-            ("train_views", "training views",
-             "every view the generator was trained on: all views of the "
-             "other chairs and the remaining views of the target chairs",
-             train),
-            ("target_train_views", "target chairs' training views",
-             f"the views of the target chairs (0, {step}, {2 * step}, ...) "
-             "the generator was trained on", train.rows(targets)),
-            ("heldout_views", "held-out views of the target chairs",
-             f"{_HELDOUT_VIEWS} of the target chairs, never shown in "
-             "training; the other chairs showed these azimuths (with "
-             "transfer)", heldout),
+            (
+                "train_views",
+                "training views",
+                "every view the generator was trained on: all views of the "
+                "other chairs and the remaining views of the target chairs",
+                train,
+            ),
+            (
+                "target_train_views",
+                "target chairs' training views",
+                f"the views of the target chairs (0, {step}, {2 * step}, ...) "
+                "the generator was trained on",
+                train.rows(targets),
+            ),
+            (
+                "heldout_views",
+                "held-out views of the target chairs",
+                f"{_HELDOUT_VIEWS} of the target chairs, never shown in "
+                "training; the other chairs showed these azimuths (with "
+                "transfer)",
+                heldout,
+            ),
         ]
     if holdout == "chairs":
         step = splits.HELDOUT_CHAIR_STEP
         return [
-            ("train_chairs", "training chairs",
-             "every view of the chairs the generator was trained on", train),
-            ("heldout_chairs", "held-out chairs",
-             f"every view of chairs 0, {step}, {2 * step}, ..., never shown "
-             "in training: their one-hot entries were never trained, so this "
-             "is what the generator draws for an unlearned style code",
-             heldout),
+            (
+                "train_chairs",
+                "training chairs",
+                "every view of the chairs the generator was trained on",
+                train,
+            ),
+            (
+                "heldout_chairs",
+                "held-out chairs",
+                f"every view of chairs 0, {step}, {2 * step}, ..., never shown "
+                "in training: their one-hot entries were never trained, so this "
+                "is what the generator draws for an unlearned style code",
+                heldout,
+            ),
         ]
     return [
-        ("all_views", "all views",
-         "every image (holdout none: all were trained on)", train),
-        ("views_j5", "views j % 5 = 0",
-         f"{_HELDOUT_VIEWS}, trained on in this run", heldout),
+        (
+            "all_views",
+            "all views",
+            "every image (holdout none: all were trained on)",
+            train,
+        ),
+        (
+            "views_j5",
+            "views j % 5 = 0",
+            f"{_HELDOUT_VIEWS}, trained on in this run",
+            heldout,
+        ),
     ]
 
 
@@ -104,9 +139,10 @@ def nearest_training_view(train, heldout):
         groups.setdefault(key, []).append(row)
     nearest = np.full(len(heldout), -1, np.int64)
     for i in range(len(heldout)):
-        same = np.asarray(groups.get(
-            (int(heldout.chair_ids[i]), float(heldout.elevations[i])), []),
-            np.int64)
+        same = np.asarray(
+            groups.get((int(heldout.chair_ids[i]), float(heldout.elevations[i])), []),
+            np.int64,
+        )
         if len(same):
             gap = np.abs(train.azimuths[same] - heldout.azimuths[i]) % 360.0
             nearest[i] = same[np.argmin(np.minimum(gap, 360.0 - gap))]
@@ -119,18 +155,21 @@ def nearest_view_entry(train, heldout):
     scored against copies of those training views."""
     nearest = nearest_training_view(train, heldout)
     found = nearest >= 0
-    entry = {"title": "baseline: nearest training view",
-             "meaning": "no generator: each held-out view replaced by the "
-                        "real image of the same chair at the nearest "
-                        "training azimuth and the same elevation; what view "
-                        "interpolation has to beat",
-             "images": int(found.sum()),
-             "chairs": int(len(np.unique(heldout.chair_ids[found])))}
+    entry = {
+        "title": "baseline: nearest training view",
+        "meaning": "no generator: each held-out view replaced by the "
+        "real image of the same chair at the nearest "
+        "training azimuth and the same elevation; what view "
+        "interpolation has to beat",
+        "images": int(found.sum()),
+        "chairs": int(len(np.unique(heldout.chair_ids[found]))),
+    }
     if found.any():
         target_rgb, target_mask = scoring.targets(heldout.rows(found))
         copy_rgb, copy_mask = scoring.targets(train.rows(nearest[found]))
-        scores = scoring.image_scores(copy_rgb, copy_mask, target_rgb,
-                                         target_mask, with_ssim=True)
+        scores = scoring.image_scores(
+            copy_rgb, copy_mask, target_rgb, target_mask, with_ssim=True
+        )
         entry.update({name: float(np.mean(scores[name])) for name in scoring.MEASURES})
     return entry
 
@@ -141,8 +180,9 @@ def _training_azimuths_either_side(train, heldout):
     round the circle) that have training views at that elevation in
     `train`; None where that elevation has no training view."""
     either_side = {}
-    for elevation, azimuth in sorted(set(zip(heldout.elevations.tolist(),
-                                             heldout.azimuths.tolist()))):
+    for elevation, azimuth in sorted(
+        set(zip(heldout.elevations.tolist(), heldout.azimuths.tolist()))
+    ):
         trained = np.unique(train.azimuths[train.elevations == elevation])
         trained = trained[trained != azimuth]
         if not len(trained):
@@ -166,12 +206,18 @@ def by_azimuth(train, heldout, scores):
     groups = []
     for (elevation, azimuth), side in either_side.items():
         rows = (heldout.elevations == elevation) & (heldout.azimuths == azimuth)
-        entry = {"elevation": elevation, "azimuth": azimuth,
-                 "images": int(rows.sum()), "either_side": side,
-                 "gap": None if side is None
-                 else float((side[1] - side[0]) % 360.0 or 360.0)}
-        entry.update({name: float(np.mean(scores[name][rows]))
-                      for name in scoring.MEASURES})
+        entry = {
+            "elevation": elevation,
+            "azimuth": azimuth,
+            "images": int(rows.sum()),
+            "either_side": side,
+            "gap": None
+            if side is None
+            else float((side[1] - side[0]) % 360.0 or 360.0),
+        }
+        entry.update(
+            {name: float(np.mean(scores[name][rows])) for name in scoring.MEASURES}
+        )
         groups.append(entry)
     return groups
 
@@ -186,13 +232,19 @@ def evaluate(model, data, holdout, batch_size=64):
     parts = subsets(data, holdout)
     scores = {}
     for key, title, meaning, rows in parts:
-        entry = {"title": title, "meaning": meaning, "images": len(rows),
-                 "chairs": int(len(np.unique(rows.chair_ids)))}
+        entry = {
+            "title": title,
+            "meaning": meaning,
+            "images": len(rows),
+            "chairs": int(len(np.unique(rows.chair_ids))),
+        }
         if len(rows):
-            scores[key] = scoring.per_image_scores(model, rows, batch_size,
-                                                   with_ssim=True)
-            entry.update({name: float(np.mean(scores[key][name]))
-                          for name in scoring.MEASURES})
+            scores[key] = scoring.per_image_scores(
+                model, rows, batch_size, with_ssim=True
+            )
+            entry.update(
+                {name: float(np.mean(scores[key][name])) for name in scoring.MEASURES}
+            )
         table["subsets"][key] = entry
     if holdout in ("views", "target_views"):
         train, heldout = parts[0][3], parts[-1][3]
@@ -200,11 +252,11 @@ def evaluate(model, data, holdout, batch_size=64):
         # training azimuths either side are those of the held-out chairs:
         # only what the generator saw of those chairs.
         train = train.rows(np.isin(train.chair_ids, heldout.chair_ids))
-        table["subsets"]["nearest_view_baseline"] = nearest_view_entry(
-            train, heldout)
+        table["subsets"]["nearest_view_baseline"] = nearest_view_entry(train, heldout)
         if len(heldout):
             table["heldout_by_azimuth"] = by_azimuth(
-                train, heldout, scores["heldout_views"])
+                train, heldout, scores["heldout_views"]
+            )
     return table
 
 
@@ -214,24 +266,37 @@ def _degrees(value):
 
 def _azimuth_lines(groups):
     """The held-out views by azimuth (`by_azimuth`): Markdown table lines."""
-    lines = ["| elevation | azimuth | images | training azimuths either side "
-             "| PSNR (dB) | mask IoU |", "|---:|---:|---:|---|---:|---:|"]
+    lines = [
+        "| elevation | azimuth | images | training azimuths either side "
+        "| PSNR (dB) | mask IoU |",
+        "|---:|---:|---:|---|---:|---:|",
+    ]
     for g in groups:
-        side = ("none" if g["either_side"] is None else
-                f"{_degrees(g['either_side'][0])}, "
-                f"{_degrees(g['either_side'][1])} ({_degrees(g['gap'])} apart)")
-        lines.append(f"| {_degrees(g['elevation'])} | {_degrees(g['azimuth'])} "
-                     f"| {g['images']} | {side} | {g['psnr']:.2f} "
-                     f"| {g['mask_iou']:.3f} |")
-    return lines + ["", "- The wider the gap between the training azimuths "
-                    "either side of a held-out view, the further the "
-                    "generator has to interpolate."]
+        side = (
+            "none"
+            if g["either_side"] is None
+            else f"{_degrees(g['either_side'][0])}, "
+            f"{_degrees(g['either_side'][1])} ({_degrees(g['gap'])} apart)"
+        )
+        lines.append(
+            f"| {_degrees(g['elevation'])} | {_degrees(g['azimuth'])} "
+            f"| {g['images']} | {side} | {g['psnr']:.2f} "
+            f"| {g['mask_iou']:.3f} |"
+        )
+    return lines + [
+        "",
+        "- The wider the gap between the training azimuths "
+        "either side of a held-out view, the further the "
+        "generator has to interpolate.",
+    ]
 
 
 def markdown(table):
     """The table in Markdown, with what each row and measure means."""
-    lines = ["| subset | images | chairs | MSE | PSNR (dB) | SSIM "
-             "| mask IoU |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| subset | images | chairs | MSE | PSNR (dB) | SSIM | mask IoU |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for entry in table["subsets"].values():
         if "mse" not in entry:
             lines.append(f"| {entry['title']} | 0 | 0 | - | - | - | - |")
@@ -239,7 +304,8 @@ def markdown(table):
         lines.append(
             f"| {entry['title']} | {entry['images']} | {entry['chairs']} | "
             f"{entry['mse']:.5f} | {entry['psnr']:.2f} | {entry['ssim']:.3f} "
-            f"| {entry['mask_iou']:.3f} |")
+            f"| {entry['mask_iou']:.3f} |"
+        )
     lines.append("")
     for entry in table["subsets"].values():
         lines.append(f"- *{entry['title']}*: {entry['meaning']}.")
@@ -249,8 +315,13 @@ def markdown(table):
         "means over images, on the RGB output against the image times its "
         "mask (in [0, 1]): MSE per pixel and channel (the papers' measure), "
         "PSNR = 10 log10(1/MSE) per image, SSIM (Gaussian window 11, "
-        "sigma 1.5); mask IoU at threshold 0.5.")
+        "sigma 1.5); mask IoU at threshold 0.5."
+    )
     if table.get("heldout_by_azimuth"):
-        lines += ["", "### Held-out views by azimuth", "",
-                  *_azimuth_lines(table["heldout_by_azimuth"])]
+        lines += [
+            "",
+            "### Held-out views by azimuth",
+            "",
+            *_azimuth_lines(table["heldout_by_azimuth"]),
+        ]
     return "\n".join(lines) + "\n"

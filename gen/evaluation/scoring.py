@@ -14,7 +14,7 @@ MEASURES = ("mse", "psnr", "ssim", "mask_iou")  # with SSIM; `image_scores`
 
 
 def psnr(mse, max_value=1.0):
-    return 10.0 * np.log10(max_value ** 2 / np.maximum(mse, 1e-10))
+    return 10.0 * np.log10(max_value**2 / np.maximum(mse, 1e-10))
 
 
 def mask_iou(target, predicted, threshold=0.5):
@@ -35,16 +35,19 @@ def targets(data):
 
 def predict(model, data, batch_size=64):
     """Generated (rgb, mask) for every example of `data`, no augmentation."""
-    inputs = generator_io.generator_inputs(model, classes=data.chair_ids,
-                                     azimuths=data.azimuths,
-                                     elevations=data.elevations)
+    inputs = generator_io.generator_inputs(
+        model,
+        classes=data.chair_ids,
+        azimuths=data.azimuths,
+        elevations=data.elevations,
+    )
     return generator_io.generate(model, inputs, batch_size)
 
 
 def mse(target, predicted):
     """Per-image mean squared error over pixels and channels, (N,)."""
     diff = np.asarray(predicted, np.float64) - np.asarray(target, np.float64)
-    return (diff ** 2).reshape(len(diff), -1).mean(axis=1)
+    return (diff**2).reshape(len(diff), -1).mean(axis=1)
 
 
 def ssim(target, predicted, batch_size=256):
@@ -56,18 +59,25 @@ def ssim(target, predicted, batch_size=256):
 
     target = np.asarray(target, np.float32)
     predicted = np.asarray(predicted, np.float32)
-    return np.concatenate([
-        tf.image.ssim(target[i:i + batch_size], predicted[i:i + batch_size],
-                      max_val=1.0).numpy()
-        for i in range(0, len(target), batch_size)]).astype(np.float64)
+    return np.concatenate(
+        [
+            tf.image.ssim(
+                target[i : i + batch_size], predicted[i : i + batch_size], max_val=1.0
+            ).numpy()
+            for i in range(0, len(target), batch_size)
+        ]
+    ).astype(np.float64)
 
 
 def image_scores(rgb, mask, target_rgb, target_mask, with_ssim=False):
     """Per-image masked-RGB MSE, PSNR (dB), mask IoU and, `with_ssim`, the
     masked-RGB SSIM, as (N,) arrays, from generated and target arrays."""
     errors = mse(target_rgb, rgb)
-    scores = {"mse": errors, "psnr": psnr(errors),
-              "mask_iou": mask_iou(target_mask, mask)}
+    scores = {
+        "mse": errors,
+        "psnr": psnr(errors),
+        "mask_iou": mask_iou(target_mask, mask),
+    }
     if with_ssim:
         scores["ssim"] = ssim(target_rgb, rgb)
     return scores
@@ -82,10 +92,8 @@ def per_image_scores(model, data, batch_size=64, with_ssim=False):
         rows = data.rows(np.arange(start, min(start + CHUNK, len(data))))
         rgb, mask = predict(model, rows, batch_size)
         target_rgb, target_mask = targets(rows)
-        parts.append(image_scores(rgb, mask, target_rgb, target_mask,
-                                  with_ssim))
-    return {name: np.concatenate([p[name] for p in parts])
-            for name in parts[0]}
+        parts.append(image_scores(rgb, mask, target_rgb, target_mask, with_ssim))
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
 
 def summary(model, data, batch_size=64):

@@ -35,21 +35,23 @@ def arithmetic(model, layer_name, a, b, c, azimuths, elevations):
     """
     cut = latent.cut(model, layer_name)
     azimuths, elevations = np.broadcast_arrays(
-        np.asarray(azimuths, np.float32), np.asarray(elevations, np.float32))
+        np.asarray(azimuths, np.float32), np.asarray(elevations, np.float32)
+    )
     views = azimuths.size
     ids = np.repeat([a, b, c], views)
     inputs = generator_io.generator_inputs(
-        model, classes=ids, azimuths=np.tile(azimuths.ravel(), 3),
-        elevations=np.tile(elevations.ravel(), 3))
+        model,
+        classes=ids,
+        azimuths=np.tile(azimuths.ravel(), 3),
+        elevations=np.tile(elevations.ravel(), 3),
+    )
     h = cut.activations(inputs).reshape((3, views) + cut.shape)
     combined = h[0] - h[1] + h[2]
     first = {k: v[:views] for k, v in inputs.items()}  # A's inputs
-    originals = grids.on_white(*cut.decode(h.reshape((-1,) + cut.shape),
-                                            inputs))
+    originals = grids.on_white(*cut.decode(h.reshape((-1,) + cut.shape), inputs))
     result = grids.on_white(*cut.decode(combined, first))
     originals = originals.reshape((3, views) + originals.shape[1:])
-    return np.concatenate([originals.transpose(1, 0, 2, 3, 4),
-                           result[:, None]], axis=1)
+    return np.concatenate([originals.transpose(1, 0, 2, 3, 4), result[:, None]], axis=1)
 
 
 def figure(images, layer_name, a, b, c, azimuths, elevations):
@@ -57,17 +59,22 @@ def figure(images, layer_name, a, b, c, azimuths, elevations):
     C and A - B + C."""
     azimuths, elevations = np.broadcast_arrays(azimuths, elevations)
     return figures.labelled_grid(
-        images.reshape((-1,) + images.shape[2:]), images.shape[0],
+        images.reshape((-1,) + images.shape[2:]),
+        images.shape[0],
         len(COLUMNS),
-        row_labels=[figures.angle_label(az, el)
-                    for az, el in zip(azimuths.ravel(), elevations.ravel())],
+        row_labels=[
+            figures.angle_label(az, el)
+            for az, el in zip(azimuths.ravel(), elevations.ravel())
+        ],
         col_labels=[f"A: {a}", f"B: {b}", f"C: {c}", COLUMNS[-1]],
-        title=f"{layer_name}: A - B + C")
+        title=f"{layer_name}: A - B + C",
+    )
 
 
 def write_figure(path, model, layer_name, a, b, c, azimuths, elevations):
     """Computes `arithmetic` and writes its `figure` as a PNG; returns the
     path."""
     images = arithmetic(model, layer_name, a, b, c, azimuths, elevations)
-    return atomic_files.write_png(path, figure(images, layer_name, a, b, c,
-                                              azimuths, elevations))
+    return atomic_files.write_png(
+        path, figure(images, layer_name, a, b, c, azimuths, elevations)
+    )

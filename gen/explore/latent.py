@@ -31,15 +31,17 @@ from gen.models import generator_io, graph
 def cut_layer_names(model):
     """Names of the layers a model can be cut at (fully connected layers and
     (un)convolutions, `run_files.CUT_LAYER_CLASSES`), in graph order."""
-    return [layer.name for layer in model.layers
-            if type(layer).__name__ in run_files.CUT_LAYER_CLASSES]
+    return [
+        layer.name
+        for layer in model.layers
+        if type(layer).__name__ in run_files.CUT_LAYER_CLASSES
+    ]
 
 
 def get_cut_layer(model, name):
     """The layer called `name`; UserError naming the choices if there is
     none."""
-    return model.get_layer(run_files.check_cut_layer(
-        name, cut_layer_names(model)))
+    return model.get_layer(run_files.check_cut_layer(name, cut_layer_names(model)))
 
 
 _GRAPHS = weakref.WeakKeyDictionary()
@@ -65,8 +67,11 @@ def input_dependencies(model, layer_name):
 def outputs_depending_on(model, layer_name):
     """The names of the model's outputs that the layer influences."""
     model_graph, cut = _cut_point(model, layer_name)
-    return [name for name, ref in model_graph.output_refs.items()
-            if model_graph.depends_on(ref, cut)]
+    return [
+        name
+        for name, ref in model_graph.output_refs.items()
+        if model_graph.depends_on(ref, cut)
+    ]
 
 
 def encoder_to(model, layer_name):
@@ -74,8 +79,10 @@ def encoder_to(model, layer_name):
     model_graph, cut = _cut_point(model, layer_name)
     needed = model_graph.input_names_below([cut])
     return model_graph.submodel(
-        {name: model_graph.inputs[name] for name in needed}, cut,
-        name=f"to_{layer_name}")
+        {name: model_graph.inputs[name] for name in needed},
+        cut,
+        name=f"to_{layer_name}",
+    )
 
 
 def decoder_from(model, layer_name):
@@ -104,8 +111,9 @@ def decoder_from(model, layer_name):
             stack.extend(call.inputs)
     # The model's own input order, the cut first: stable and readable.
     inputs = {layer_name: cut}
-    inputs.update({name: ref for name, ref in model_graph.inputs.items()
-                   if name in needed})
+    inputs.update(
+        {name: ref for name, ref in model_graph.inputs.items() if name in needed}
+    )
     return model_graph.submodel(inputs, outputs, name=f"from_{layer_name}")
 
 
@@ -137,17 +145,19 @@ class Cut:
     def activations(self, inputs, batch_size=64):
         """The layer's activations (N, *shape) for the generator `inputs`."""
         return generator_io.call_batches(
-            self.encoder, {k: inputs[k] for k in self.inputs_used}, batch_size)
+            self.encoder, {k: inputs[k] for k in self.inputs_used}, batch_size
+        )
 
     def decode(self, activations, inputs, batch_size=64):
         """(rgb, mask) in [0, 1] from replaced `activations`, the other
         model inputs taken from `inputs` (those not needed are ignored)."""
         feed = {self.layer_name: activations}
-        feed.update({k: inputs[k] for k in self.decoder.input
-                     if k != self.layer_name})
+        feed.update({k: inputs[k] for k in self.decoder.input if k != self.layer_name})
         out = generator_io.call_batches(self.decoder, feed, batch_size)
-        return (np.clip(out["rgb"], 0.0, 1.0).astype(np.float32),
-                np.clip(out["mask"], 0.0, 1.0).astype(np.float32))
+        return (
+            np.clip(out["rgb"], 0.0, 1.0).astype(np.float32),
+            np.clip(out["mask"], 0.0, 1.0).astype(np.float32),
+        )
 
 
 _CUTS = weakref.WeakKeyDictionary()

@@ -64,50 +64,65 @@ def locate(workdir=None, generator=None):
     if (workdir is None) == (generator is None):
         raise UserError(
             "Name the trained generator to explore: --workdir=<folder of a "
-            "training run> or --generator=<file.keras> (one of the two).")
+            "training run> or --generator=<file.keras> (one of the two)."
+        )
     if generator is not None:
         path, cut_layers = _check_generator_file(generator)
         return RunInfo(generator_path=path, cut_layers=cut_layers)
     workdir = os.path.abspath(os.path.expanduser(workdir))
     if not os.path.isdir(workdir):
-        raise UserError(f"--workdir {workdir} does not exist or is not a "
-                        "folder; name the folder a training run wrote "
-                        "(python -m experiments.train --workdir=...).")
+        raise UserError(
+            f"--workdir {workdir} does not exist or is not a "
+            "folder; name the folder a training run wrote "
+            "(python -m experiments.train --workdir=...)."
+        )
     config_path = os.path.join(workdir, CONFIG_FILE)
     if not os.path.isfile(config_path):
         raise UserError(
             f"--workdir {workdir} holds no {CONFIG_FILE}, so it is not a "
             "training run. Name the folder given to experiments.train as "
-            "--workdir, or a saved generator with --generator=<file.keras>.")
+            "--workdir, or a saved generator with --generator=<file.keras>."
+        )
     try:
         with open(config_path) as f:
             stored = json.load(f)
         config = train_config.TrainConfig.from_dict(stored["train"])
         num_classes = int(stored["resolved"]["num_classes"])
     except UserError as e:
-        raise UserError(f"{config_path} is not a readable run configuration: "
-                        f"{e}") from e
+        raise UserError(
+            f"{config_path} is not a readable run configuration: {e}"
+        ) from e
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise UserError(f"{config_path} is not a readable run configuration "
-                        f"({type(e).__name__}: {e}); the run's files are "
-                        "damaged.") from e
+        raise UserError(
+            f"{config_path} is not a readable run configuration "
+            f"({type(e).__name__}: {e}); the run's files are "
+            "damaged."
+        ) from e
     path = os.path.join(workdir, GENERATOR_FILE)
     if not os.path.isfile(path):
         raise UserError(
             f"The run in {workdir} has no {GENERATOR_FILE} yet: its training "
             "has not finished. Run the same experiments.train command again "
             "to finish it (it resumes from the last checkpoint), or pass "
-            "--max_train_minutes to stop early with a generator.")
+            "--max_train_minutes to stop early with a generator."
+        )
     path, cut_layers = _check_generator_file(path)
-    return RunInfo(generator_path=path, workdir=workdir, train=config,
-                   num_classes=num_classes, cut_layers=cut_layers)
+    return RunInfo(
+        generator_path=path,
+        workdir=workdir,
+        train=config,
+        num_classes=num_classes,
+        cut_layers=cut_layers,
+    )
 
 
 def check_cut_layer(name, names):
     """`name`, or a UserError naming the layers it can be."""
     if name not in names:
-        raise UserError(f"Unknown layer {name!r}; this generator's fully "
-                        f"connected and uconv layers are {', '.join(names)}.")
+        raise UserError(
+            f"Unknown layer {name!r}; this generator's fully "
+            f"connected and uconv layers are {', '.join(names)}."
+        )
     return name
 
 
@@ -116,31 +131,40 @@ def _check_generator_file(path):
     if not os.path.isfile(path):
         raise UserError(f"The generator file {path} does not exist.")
     if not path.endswith(".keras"):
-        raise UserError(f"The generator file {path} is not a .keras file "
-                        "(the format experiments.train saves).")
+        raise UserError(
+            f"The generator file {path} is not a .keras file "
+            "(the format experiments.train saves)."
+        )
     if not zipfile.is_zipfile(path):
-        raise UserError(f"{path} is damaged or not a Keras model: a .keras "
-                        "file is a zip archive and this one is not. Train "
-                        "again or use another copy.")
+        raise UserError(
+            f"{path} is damaged or not a Keras model: a .keras "
+            "file is a zip archive and this one is not. Train "
+            "again or use another copy."
+        )
     # What Keras reads first, checked without loading TensorFlow, so that a
     # damaged file is reported at once.
     try:
         with zipfile.ZipFile(path) as archive:
-            missing = [name for name in KERAS_MEMBERS
-                       if name not in archive.namelist()]
+            missing = [name for name in KERAS_MEMBERS if name not in archive.namelist()]
             if not missing:
                 config = json.loads(archive.read("config.json"))
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise UserError(f"{path} is damaged ({type(e).__name__}: {e}); train "
-                        "again or use another copy.") from e
+        raise UserError(
+            f"{path} is damaged ({type(e).__name__}: {e}); train "
+            "again or use another copy."
+        ) from e
     if missing:
-        raise UserError(f"{path} is damaged or not a Keras model: it lacks "
-                        f"{', '.join(missing)}. Train again or use another "
-                        "copy.")
+        raise UserError(
+            f"{path} is damaged or not a Keras model: it lacks "
+            f"{', '.join(missing)}. Train again or use another "
+            "copy."
+        )
     layers = (config.get("config") or {}).get("layers") or []
-    return path, tuple(layer.get("name") or layer["config"]["name"]
-                       for layer in layers
-                       if layer.get("class_name") in CUT_LAYER_CLASSES)
+    return path, tuple(
+        layer.get("name") or layer["config"]["name"]
+        for layer in layers
+        if layer.get("class_name") in CUT_LAYER_CLASSES
+    )
 
 
 def load_generator(path):
@@ -169,7 +193,8 @@ def check_chair_ids(ids, num_classes, flag="--chairs"):
         raise UserError(
             f"{flag}: unknown chair id{'s' if len(bad) > 1 else ''} "
             f"{', '.join(map(str, bad))}; this generator draws {num_classes} "
-            f"chairs, ids 0..{num_classes - 1}.")
+            f"chairs, ids 0..{num_classes - 1}."
+        )
     return ids
 
 
@@ -193,8 +218,9 @@ class DataSource:
     holdout: str = "views"
 
 
-def data_source(info, *, dataset=None, data_dir=None, num_chairs=None,
-                chair_list=None, holdout=None):
+def data_source(
+    info, *, dataset=None, data_dir=None, num_chairs=None, chair_list=None, holdout=None
+):
     """The images of a run: its own settings, or those given for a bare file.
 
     For a run, only `data_dir` may be given (the data may have moved since
@@ -204,27 +230,43 @@ def data_source(info, *, dataset=None, data_dir=None, num_chairs=None,
     "views". Returns None when no images are known.
     """
     if info.train is not None:
-        given = [f"--{name}" for name, value in (
-            ("dataset", dataset), ("num_chairs", num_chairs),
-            ("chair_list", chair_list), ("holdout", holdout))
-            if value is not None]
+        given = [
+            f"--{name}"
+            for name, value in (
+                ("dataset", dataset),
+                ("num_chairs", num_chairs),
+                ("chair_list", chair_list),
+                ("holdout", holdout),
+            )
+            if value is not None
+        ]
         if given:
             raise UserError(
                 f"{', '.join(given)} cannot be used with --workdir: a run's "
                 "images are the ones it was trained on (its config.json). "
-                "Only --data_dir may be given, where its data have moved.")
+                "Only --data_dir may be given, where its data have moved."
+            )
         t = info.train
-        return DataSource(dataset=t.dataset, data_dir=data_dir or t.data_dir,
-                          num_chairs=t.num_chairs, chair_list=t.chair_list,
-                          holdout=t.holdout)
+        return DataSource(
+            dataset=t.dataset,
+            data_dir=data_dir or t.data_dir,
+            num_chairs=t.num_chairs,
+            chair_list=t.chair_list,
+            holdout=t.holdout,
+        )
     if dataset is None and data_dir is None:
         return None
     if holdout is not None and holdout not in choices.HOLDOUTS:
-        raise UserError(f"--holdout must be one of {', '.join(choices.HOLDOUTS)}; got "
-                        f"{holdout!r}.")
-    return DataSource(dataset=dataset or "synthetic_chairs",
-                      data_dir=data_dir, num_chairs=num_chairs,
-                      chair_list=chair_list, holdout=holdout or "views")
+        raise UserError(
+            f"--holdout must be one of {', '.join(choices.HOLDOUTS)}; got {holdout!r}."
+        )
+    return DataSource(
+        dataset=dataset or "synthetic_chairs",
+        data_dir=data_dir,
+        num_chairs=num_chairs,
+        chair_list=chair_list,
+        holdout=holdout or "views",
+    )
 
 
 def require_data(source, what):
@@ -234,7 +276,8 @@ def require_data(source, what):
             f"{what} needs the real chair images, and a bare --generator file "
             "does not say which they are. Pass --workdir of the training run "
             "instead, or add --data_dir (with --dataset, --num_chairs, "
-            "--chair_list, --holdout as the run was trained).")
+            "--chair_list, --holdout as the run was trained)."
+        )
     return source
 
 
@@ -244,19 +287,25 @@ def load_data(source, model):
     from gen.data import chairs_data
 
     if source.data_dir is not None and not os.path.isdir(
-            os.path.expanduser(source.data_dir)):
-        raise UserError(f"The data directory {source.data_dir} does not "
-                        "exist; pass --data_dir where the chairs data are.")
+        os.path.expanduser(source.data_dir)
+    ):
+        raise UserError(
+            f"The data directory {source.data_dir} does not "
+            "exist; pass --data_dir where the chairs data are."
+        )
     classes = num_classes_of(model)
     data = chairs_data.load_chairs(
-        source.dataset, data_dir=source.data_dir,
+        source.dataset,
+        data_dir=source.data_dir,
         resolution=resolution_of(model),
-        num_chairs=source.num_chairs or (
-            classes if source.dataset == "synthetic_chairs" else None),
-        chair_list=source.chair_list)
+        num_chairs=source.num_chairs
+        or (classes if source.dataset == "synthetic_chairs" else None),
+        chair_list=source.chair_list,
+    )
     if data.num_classes != classes:
         raise UserError(
             f"The data ({source.dataset}, {data.num_classes} chairs) do not "
             f"match the generator, which draws {classes} chairs; give the "
-            "data flags the run was trained with.")
+            "data flags the run was trained with."
+        )
     return data

@@ -50,13 +50,17 @@ def style_layer_check(model, layer_name):
     """UserError unless the layer depends on the class input alone."""
     used = latent.input_dependencies(model, layer_name)
     if used != ["class"]:
-        style_layers = [name for name in latent.cut_layer_names(model)
-                        if latent.input_dependencies(model, name) == ["class"]]
+        style_layers = [
+            name
+            for name in latent.cut_layer_names(model)
+            if latent.input_dependencies(model, name) == ["class"]
+        ]
         raise UserError(
             f"Layer {layer_name!r} depends on the {' and '.join(used)} "
             "input(s), not on the chair style alone, so its activations "
             "are not one vector per style. Sample a layer of the class "
-            f"stream: {', '.join(style_layers)}.")
+            f"stream: {', '.join(style_layers)}."
+        )
 
 
 def style_activations(model, layer_name, chair_ids):
@@ -71,8 +75,10 @@ def fit_gaussian(activations):
     """The mean and covariance of (n, units) activations, n >= 2."""
     activations = np.asarray(activations, np.float64)
     if len(activations) < 2:
-        raise UserError("Fitting a Gaussian to the styles needs at least two "
-                        f"training chairs, got {len(activations)}.")
+        raise UserError(
+            "Fitting a Gaussian to the styles needs at least two "
+            f"training chairs, got {len(activations)}."
+        )
     mean = activations.mean(axis=0)
     return GaussianFit(mean=mean, centred=activations - mean)
 
@@ -91,8 +97,7 @@ def sample(fit, num_samples, seed, rectify=True):
 def nearest(samples, activations):
     """(index, Euclidean distance) of the nearest row of `activations` for
     every sample."""
-    distances = np.linalg.norm(samples[:, None, :] - activations[None],
-                               axis=-1)
+    distances = np.linalg.norm(samples[:, None, :] - activations[None], axis=-1)
     index = distances.argmin(axis=1)
     return index, distances[np.arange(len(samples)), index]
 
@@ -120,8 +125,16 @@ class NewChairs:
     typical_distance: float
 
 
-def new_chairs(model, layer_name, train_chairs, num_samples, seed, azimuths,
-               elevations, rectify=True):
+def new_chairs(
+    model,
+    layer_name,
+    train_chairs,
+    num_samples,
+    seed,
+    azimuths,
+    elevations,
+    rectify=True,
+):
     """Samples `num_samples` styles from the Gaussian fitted to the
     `train_chairs`' activations of `layer_name` and draws them at the views
     (`azimuths`, `elevations` in degrees, broadcast together)."""
@@ -132,25 +145,33 @@ def new_chairs(model, layer_name, train_chairs, num_samples, seed, azimuths,
     pairwise = np.linalg.norm(styles[:, None] - styles[None], axis=-1)
     typical = float(np.median(pairwise[np.triu_indices(len(styles), 1)]))
     azimuths, elevations = np.broadcast_arrays(
-        np.asarray(azimuths, np.float32), np.asarray(elevations, np.float32))
+        np.asarray(azimuths, np.float32), np.asarray(elevations, np.float32)
+    )
     views = azimuths.size
     # The decoder replaces the class stream, so the class input it is given
     # is never read: any id will do.
     inputs = generator_io.generator_inputs(
-        model, classes=np.zeros(num_samples * views, np.int64),
+        model,
+        classes=np.zeros(num_samples * views, np.int64),
         azimuths=np.tile(azimuths.ravel(), num_samples),
-        elevations=np.tile(elevations.ravel(), num_samples))
+        elevations=np.tile(elevations.ravel(), num_samples),
+    )
     cut = latent.cut(model, layer_name)
-    images = grids.on_white(*cut.decode(np.repeat(draws, views, axis=0),
-                                         inputs))
-    nearest_images = generator_io.draw(model, classes=train_chairs[index],
-                                 azimuths=azimuths.ravel()[0],
-                                 elevations=elevations.ravel()[0])
+    images = grids.on_white(*cut.decode(np.repeat(draws, views, axis=0), inputs))
+    nearest_images = generator_io.draw(
+        model,
+        classes=train_chairs[index],
+        azimuths=azimuths.ravel()[0],
+        elevations=elevations.ravel()[0],
+    )
     return NewChairs(
         images=images.reshape((num_samples, views) + images.shape[1:]),
-        samples=draws, nearest_chairs=train_chairs[index],
-        nearest_distances=distance, nearest_images=nearest_images,
-        typical_distance=typical)
+        samples=draws,
+        nearest_chairs=train_chairs[index],
+        nearest_distances=distance,
+        nearest_images=nearest_images,
+        typical_distance=typical,
+    )
 
 
 def training_chairs(num_classes, holdout=None):
@@ -168,16 +189,16 @@ def figure(result, layer_name, azimuths, elevation):
     """Samples (rows) at each view, then each one's nearest training chair
     (at the first view), labelled."""
     samples, views = result.images.shape[:2]
-    tiles = np.concatenate([result.images, result.nearest_images[:, None]],
-                           axis=1)
+    tiles = np.concatenate([result.images, result.nearest_images[:, None]], axis=1)
     return figures.labelled_grid(
-        tiles.reshape((-1,) + tiles.shape[2:]), samples, views + 1,
-        row_labels=[f"#{i} ~ chair {c}"
-                    for i, c in enumerate(result.nearest_chairs)],
-        col_labels=[figures.angle_label(a, elevation) for a in azimuths]
-        + ["nearest"],
+        tiles.reshape((-1,) + tiles.shape[2:]),
+        samples,
+        views + 1,
+        row_labels=[f"#{i} ~ chair {c}" for i, c in enumerate(result.nearest_chairs)],
+        col_labels=[figures.angle_label(a, elevation) for a in azimuths] + ["nearest"],
         title=f"new chairs from a Gaussian fitted to {layer_name}; last: "
-              "the nearest training chair")
+        "the nearest training chair",
+    )
 
 
 def write_results(out, result, layer_name, azimuths, elevation, seed):
@@ -186,15 +207,18 @@ def write_results(out, result, layer_name, azimuths, elevation, seed):
     paths."""
     picture = atomic_files.write_png(
         os.path.join(out, f"samples_{layer_name}.png"),
-        figure(result, layer_name, azimuths, elevation))
+        figure(result, layer_name, azimuths, elevation),
+    )
     summary = atomic_files.write_json(
-        os.path.join(out, f"samples_{layer_name}.json"), {
-            "layer": layer_name, "seed": seed,
+        os.path.join(out, f"samples_{layer_name}.json"),
+        {
+            "layer": layer_name,
+            "seed": seed,
             "azimuths": [float(a) for a in azimuths],
             "elevation": float(elevation),
             "nearest_training_chair": result.nearest_chairs.tolist(),
             "distance_to_nearest": result.nearest_distances.tolist(),
-            "median_distance_between_training_chairs":
-                result.typical_distance,
-        })
+            "median_distance_between_training_chairs": result.typical_distance,
+        },
+    )
     return picture, summary

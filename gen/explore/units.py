@@ -36,9 +36,11 @@ def check_units(units, num_units, layer_name):
     units = [int(u) for u in units]
     bad = sorted({u for u in units if not 0 <= u < num_units})
     if bad:
-        raise UserError(f"Unit index {', '.join(map(str, bad))} out of "
-                        f"range: layer {layer_name} has {num_units} units "
-                        f"(0..{num_units - 1}).")
+        raise UserError(
+            f"Unit index {', '.join(map(str, bad))} out of "
+            f"range: layer {layer_name} has {num_units} units "
+            f"(0..{num_units - 1})."
+        )
     return units
 
 
@@ -73,8 +75,7 @@ def single_unit_activations(shape, units, value, position=None):
     rows, cols = shape[0], shape[1]
     y, x = (rows // 2, cols // 2) if position is None else position
     if not (0 <= y < rows and 0 <= x < cols):
-        raise UserError(f"Position {(y, x)} is outside the {rows}x{cols} "
-                        "maps.")
+        raise UserError(f"Position {(y, x)} is outside the {rows}x{cols} maps.")
     h[np.arange(len(units)), y, x, units] = value
     return h
 
@@ -91,8 +92,7 @@ def around_grey(changes):
     its own: ``0.5 + d / (2 max |d|)``, as RGB."""
     changes = np.asarray(changes, np.float32)
     peak = np.abs(changes).reshape(len(changes), -1).max(axis=1)
-    shown = 0.5 + changes / (2.0 * np.maximum(peak, 1e-12))[:, None, None,
-                                                              None]
+    shown = 0.5 + changes / (2.0 * np.maximum(peak, 1e-12))[:, None, None, None]
     return np.repeat(shown, 3, axis=-1) if shown.shape[-1] == 1 else shown
 
 
@@ -112,8 +112,9 @@ def unit_changes(model, layer_name, units, value, inputs, position=None):
     units = check_units(units, cut.num_units, layer_name)
     h = single_unit_activations(cut.shape, units, value, position)
     h = np.concatenate([np.zeros((1,) + cut.shape, np.float32), h])
-    repeated = {k: np.repeat(np.asarray(v)[:1], len(h), axis=0)
-                for k, v in inputs.items()}
+    repeated = {
+        k: np.repeat(np.asarray(v)[:1], len(h), axis=0) for k, v in inputs.items()
+    }
     rgb, mask = cut.decode(h, repeated)
     drawn = rgb if shown_output(model, layer_name) == "rgb" else mask
     return drawn[1:] - drawn[:1]
@@ -121,8 +122,7 @@ def unit_changes(model, layer_name, units, value, inputs, position=None):
 
 def unit_images(model, layer_name, units, value, inputs, position=None):
     """`unit_changes` as pictures (`around_grey`): (len(units), R, R, 3)."""
-    return around_grey(unit_changes(model, layer_name, units, value, inputs,
-                                    position))
+    return around_grey(unit_changes(model, layer_name, units, value, inputs, position))
 
 
 def knockout_images(model, layer_name, inputs, unit_sets):
@@ -147,8 +147,10 @@ def knockout_images(model, layer_name, inputs, unit_sets):
         knocked = h.copy()
         knocked[..., units] = 0.0
         variants.append(knocked)
-    repeated = {k: np.tile(np.asarray(v), (len(variants),) + (1,) * (
-        np.asarray(v).ndim - 1)) for k, v in inputs.items()}
+    repeated = {
+        k: np.tile(np.asarray(v), (len(variants),) + (1,) * (np.asarray(v).ndim - 1))
+        for k, v in inputs.items()
+    }
     images = grids.on_white(*cut.decode(np.concatenate(variants), repeated))
     images = images.reshape((len(variants), n) + images.shape[1:])
     images = images.transpose((1, 0) + tuple(range(2, images.ndim)))
@@ -164,8 +166,7 @@ def default_layers(model):
     everything = list(model.input)
     for name in latent.cut_layer_names(model):
         activation = getattr(model.get_layer(name), "activation", None)
-        linear = activation is None or getattr(
-            activation, "__name__", "") == "linear"
+        linear = activation is None or getattr(activation, "__name__", "") == "linear"
         if not linear and latent.input_dependencies(model, name) == everything:
             names.append(name)
     return names
@@ -189,8 +190,19 @@ def knockout_sets(ranked, num_units, explicit=None):
     return [f"-top {k}" for k in counts], [list(ranked[:k]) for k in counts]
 
 
-def write_figures(out, model, layer_names, *, chair, azimuth, elevation,
-                  units=None, num_units=16, value=None, knockout=None):
+def write_figures(
+    out,
+    model,
+    layer_names,
+    *,
+    chair,
+    azimuth,
+    elevation,
+    units=None,
+    num_units=16,
+    value=None,
+    knockout=None,
+):
     """Writes ``units.png`` (rows: layers; tiles: single units, the most
     active first unless `units` are given), ``knockout.png`` (rows: layers;
     columns: the chair, then with units knocked out) and ``units.json``.
@@ -201,65 +213,90 @@ def write_figures(out, model, layer_names, *, chair, azimuth, elevation,
     `chair`'s at the view. Returns [(path, description)].
     """
     classes = model.input["class"].shape[-1]
-    probe = generator_io.generator_inputs(model, classes=np.arange(classes),
-                                    azimuths=azimuth, elevations=elevation)
-    own = generator_io.generator_inputs(model, classes=[chair], azimuths=azimuth,
-                                  elevations=elevation)
+    probe = generator_io.generator_inputs(
+        model, classes=np.arange(classes), azimuths=azimuth, elevations=elevation
+    )
+    own = generator_io.generator_inputs(
+        model, classes=[chair], azimuths=azimuth, elevations=elevation
+    )
     single_tiles, single_labels, knock_tiles, row_labels = [], [], [], []
-    summary = {"chair": int(chair), "azimuth": float(azimuth),
-               "elevation": float(elevation), "layers": {}}
+    summary = {
+        "chair": int(chair),
+        "azimuth": float(azimuth),
+        "elevation": float(elevation),
+        "layers": {},
+    }
     knock_labels = None
     count = len(units) if units else num_units
     for name in layer_names:
         cut = latent.cut(model, name)
-        chosen = (check_units(units, cut.num_units, name) if units
-                  else rank_units(cut, probe, min(num_units, cut.num_units)))
-        strength = value if value is not None else largest_activation(
-            cut, probe)
+        chosen = (
+            check_units(units, cut.num_units, name)
+            if units
+            else rank_units(cut, probe, min(num_units, cut.num_units))
+        )
+        strength = value if value is not None else largest_activation(cut, probe)
         tiles = unit_images(model, name, chosen, strength, own)
         pad = np.ones((count - len(chosen),) + tiles.shape[1:], np.float32)
         single_tiles.append(np.concatenate([tiles, pad]))
         single_labels += [f"#{u}" for u in chosen] + [""] * len(pad)
         ranked_for_chair = rank_units(cut, own, cut.num_units)
-        labels, sets = knockout_sets(ranked_for_chair, cut.num_units,
-                                     check_units(knockout, cut.num_units, name)
-                                     if knockout else None)
+        labels, sets = knockout_sets(
+            ranked_for_chair,
+            cut.num_units,
+            check_units(knockout, cut.num_units, name) if knockout else None,
+        )
         if knock_labels is None or len(labels) > len(knock_labels):
             knock_labels = labels
         images, change = knockout_images(model, name, own, sets)
         knock_tiles.append(images[0])
         row_labels.append(name)
         summary["layers"][name] = {
-            "units": chosen, "value": float(strength),
-            "knockout": [{"label": label, "units": s,
-                          "mean_abs_change": float(d)}
-                         for label, s, d in zip(labels, sets, change[0])]}
+            "units": chosen,
+            "value": float(strength),
+            "knockout": [
+                {"label": label, "units": s, "mean_abs_change": float(d)}
+                for label, s, d in zip(labels, sets, change[0])
+            ],
+        }
     written = []
     path = atomic_files.write_png(
-        os.path.join(out, "units.png"), figures.labelled_grid(
-            np.concatenate(single_tiles), len(layer_names), count,
-            row_labels=row_labels, tile_labels=single_labels,
+        os.path.join(out, "units.png"),
+        figures.labelled_grid(
+            np.concatenate(single_tiles),
+            len(layer_names),
+            count,
+            row_labels=row_labels,
+            tile_labels=single_labels,
             title="what one unit draws (the rest of its layer zero): change "
-                  "of the RGB output (mask for mask layers), grey = 0; other "
-                  f"inputs: chair {chair} at "
-                  f"{figures.angle_label(azimuth, elevation)}"))
-    written.append((path, f"{count} single units of each of "
-                          f"{', '.join(layer_names)}"))
+            "of the RGB output (mask for mask layers), grey = 0; other "
+            f"inputs: chair {chair} at "
+            f"{figures.angle_label(azimuth, elevation)}",
+        ),
+    )
+    written.append((path, f"{count} single units of each of {', '.join(layer_names)}"))
     width = len(knock_labels) + 1
     rows = []
     for tiles in knock_tiles:
         pad = np.ones((width - len(tiles),) + tiles.shape[1:], np.float32)
         rows.append(np.concatenate([tiles, pad]))
     path = atomic_files.write_png(
-        os.path.join(out, "knockout.png"), figures.labelled_grid(
-            np.concatenate(rows), len(layer_names), width,
-            row_labels=row_labels, col_labels=["original"] + knock_labels,
+        os.path.join(out, "knockout.png"),
+        figures.labelled_grid(
+            np.concatenate(rows),
+            len(layer_names),
+            width,
+            row_labels=row_labels,
+            col_labels=["original"] + knock_labels,
             title=f"chair {chair} at {figures.angle_label(azimuth, elevation)}"
-                  " with units set to zero (top: its most active units)"))
-    written.append((path, f"chair {chair} with units of each layer knocked "
-                          "out"))
-    written.append((atomic_files.write_json(os.path.join(out, "units.json"),
-                                           summary),
-                    "the units shown, their value and the knock-outs' mean "
-                    "change"))
+            " with units set to zero (top: its most active units)",
+        ),
+    )
+    written.append((path, f"chair {chair} with units of each layer knocked out"))
+    written.append(
+        (
+            atomic_files.write_json(os.path.join(out, "units.json"), summary),
+            "the units shown, their value and the knock-outs' mean change",
+        )
+    )
     return written

@@ -62,10 +62,8 @@ KERNEL_SIZE = 5
 
 # Channels of the 8x8 maps and after each uconv, per branch and resolution;
 # the last entry is the branch's output.
-RGB_CHANNELS = {32: (256, 92, 3), 64: (256, 256, 92, 3),
-                128: (256, 256, 92, 92, 3)}
-MASK_CHANNELS = {32: (128, 32, 1), 64: (128, 92, 32, 1),
-                 128: (128, 92, 32, 32, 1)}
+RGB_CHANNELS = {32: (256, 92, 3), 64: (256, 256, 92, 3), 128: (256, 256, 92, 92, 3)}
+MASK_CHANNELS = {32: (128, 32, 1), 64: (128, 92, 32, 1), 128: (128, 92, 32, 32, 1)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,26 +88,40 @@ class GeneratorConfig:
     activation: str = "relu"
 
     def __post_init__(self):
-        if isinstance(self.num_classes, bool) or not isinstance(
-                self.num_classes, int) or self.num_classes < 1:
-            raise UserError(f"num_classes must be a positive integer, got "
-                            f"{self.num_classes!r}.")
+        if (
+            isinstance(self.num_classes, bool)
+            or not isinstance(self.num_classes, int)
+            or self.num_classes < 1
+        ):
+            raise UserError(
+                f"num_classes must be a positive integer, got {self.num_classes!r}."
+            )
         if self.resolution not in choices.RESOLUTIONS:
-            raise UserError(f"resolution must be one of {choices.RESOLUTIONS}, got "
-                            f"{self.resolution!r}.")
+            raise UserError(
+                f"resolution must be one of {choices.RESOLUTIONS}, got "
+                f"{self.resolution!r}."
+            )
         if self.variant not in choices.VARIANTS:
-            raise UserError(f"variant must be one of {', '.join(choices.VARIANTS)}, "
-                            f"got {self.variant!r}.")
-        if isinstance(self.num_transform, bool) or not isinstance(
-                self.num_transform, int) or self.num_transform < 0:
-            raise UserError(f"num_transform must be a non-negative integer, "
-                            f"got {self.num_transform!r}.")
+            raise UserError(
+                f"variant must be one of {', '.join(choices.VARIANTS)}, "
+                f"got {self.variant!r}."
+            )
+        if (
+            isinstance(self.num_transform, bool)
+            or not isinstance(self.num_transform, int)
+            or self.num_transform < 0
+        ):
+            raise UserError(
+                f"num_transform must be a non-negative integer, "
+                f"got {self.num_transform!r}."
+            )
         if not isinstance(self.width, (int, float)) or not self.width > 0:
-            raise UserError(f"width must be a positive number, got "
-                            f"{self.width!r}.")
+            raise UserError(f"width must be a positive number, got {self.width!r}.")
         if self.activation not in choices.ACTIVATIONS:
-            raise UserError(f"activation must be one of {choices.ACTIVATIONS}, got "
-                            f"{self.activation!r}.")
+            raise UserError(
+                f"activation must be one of {choices.ACTIVATIONS}, got "
+                f"{self.activation!r}."
+            )
 
     @property
     def two_streams(self):
@@ -194,14 +206,18 @@ class NearestUpsamplingInitializer(keras.initializers.Initializer):
         kh, kw, cin, cout = shape
         s = self.size
         small = (kh - s + 1, kw - s + 1, cin, cout)
-        base = (keras.initializers.HeNormal(self.seed) if self.relu
-                else keras.initializers.GlorotUniform(self.seed))(small, dtype)
+        base = (
+            keras.initializers.HeNormal(self.seed)
+            if self.relu
+            else keras.initializers.GlorotUniform(self.seed)
+        )(small, dtype)
         # Full 2-D convolution of `small` with an s x s box of ones.
         kernel = 0.0
         for dy in range(s):
             for dx in range(s):
                 kernel = kernel + keras.ops.pad(
-                    base, [[dy, s - 1 - dy], [dx, s - 1 - dx], [0, 0], [0, 0]])
+                    base, [[dy, s - 1 - dy], [dx, s - 1 - dx], [0, 0], [0, 0]]
+                )
         return kernel
 
     def get_config(self):
@@ -222,29 +238,43 @@ class _Builder:
 
     def dense(self, units, name, activation=True):
         return keras.layers.Dense(
-            units, activation=self.act if activation else None,
+            units,
+            activation=self.act if activation else None,
             kernel_initializer="he_normal" if activation else "glorot_uniform",
-            name=name, dtype=self.dtype)
+            name=name,
+            dtype=self.dtype,
+        )
 
     def uconv(self, filters, name, activation=True):
         return layers.UnpoolConv2D(
-            filters, KERNEL_SIZE, activation=self.act if activation else None,
+            filters,
+            KERNEL_SIZE,
+            activation=self.act if activation else None,
             kernel_initializer=NearestUpsamplingInitializer(2, relu=activation),
-            name=name, dtype=self.dtype)
+            name=name,
+            dtype=self.dtype,
+        )
 
     def conv(self, filters, name):
-        return keras.layers.Conv2D(filters, 3, padding="same",
-                                   activation=self.act,
-                                   kernel_initializer="he_normal", name=name,
-                                   dtype=self.dtype)
+        return keras.layers.Conv2D(
+            filters,
+            3,
+            padding="same",
+            activation=self.act,
+            kernel_initializer="he_normal",
+            name=name,
+            dtype=self.dtype,
+        )
 
     def branch(self, h, channels, prefix, deep=False):
         """FC -> 8x8 maps -> uconvs; the last uconv is linear."""
         maps = [self.config.scaled(c) for c in channels[:-1]] + [channels[-1]]
-        h = self.dense(BASE_SIZE * BASE_SIZE * maps[0],
-                       f"{prefix}fc" if prefix else "maps_fc")(h)
-        h = keras.layers.Reshape((BASE_SIZE, BASE_SIZE, maps[0]),
-                                 name=f"{prefix}maps", dtype=self.dtype)(h)
+        h = self.dense(
+            BASE_SIZE * BASE_SIZE * maps[0], f"{prefix}fc" if prefix else "maps_fc"
+        )(h)
+        h = keras.layers.Reshape(
+            (BASE_SIZE, BASE_SIZE, maps[0]), name=f"{prefix}maps", dtype=self.dtype
+        )(h)
         uconv_prefix = f"{prefix}uconv" if prefix else "uconv"
         for i, filters in enumerate(maps[1:], start=1):
             last = i == len(maps) - 1
@@ -272,12 +302,13 @@ def build_generator(config, dtype=None, name="chairs_generator"):
         probability (softmax over two channels) for "-S" variants.
     """
     b = _Builder(config, dtype)
-    inputs = {"class": keras.Input((config.num_classes,), name="class"),
-              "view": keras.Input((4,), name="view")}
+    inputs = {
+        "class": keras.Input((config.num_classes,), name="class"),
+        "view": keras.Input((4,), name="view"),
+    }
     streams = ["class", "view"]
     if config.num_transform:
-        inputs["transform"] = keras.Input((config.num_transform,),
-                                          name="transform")
+        inputs["transform"] = keras.Input((config.num_transform,), name="transform")
         streams.append("transform")
     features = []
     for stream in streams:
@@ -294,20 +325,16 @@ def build_generator(config, dtype=None, name="chairs_generator"):
         rgb = b.branch(h, RGB_CHANNELS[res], "rgb_")
         mask = b.branch(h, MASK_CHANNELS[res][:-1] + (mask_channels,), "mask_")
     else:
-        maps = b.branch(h, RGB_CHANNELS[res][:-1] + (3 + mask_channels,), "",
-                        deep=deep)
+        maps = b.branch(h, RGB_CHANNELS[res][:-1] + (3 + mask_channels,), "", deep=deep)
         rgb = SliceChannels(0, 3, name="rgb_maps", dtype=dtype)(maps)
-        mask = SliceChannels(3, 3 + mask_channels, name="mask_maps",
-                             dtype=dtype)(maps)
+        mask = SliceChannels(3, 3 + mask_channels, name="mask_maps", dtype=dtype)(maps)
     if config.softmax_mask:
         mask = ForegroundProbability(name="mask_fg", dtype="float32")(mask)
     # Outputs in float32 under every policy: losses and metrics need the
     # precision, and users get images they can save.
     outputs = {
-        "rgb": keras.layers.Activation("linear", dtype="float32",
-                                       name="rgb")(rgb),
-        "mask": keras.layers.Activation("linear", dtype="float32",
-                                        name="mask")(mask),
+        "rgb": keras.layers.Activation("linear", dtype="float32", name="rgb")(rgb),
+        "mask": keras.layers.Activation("linear", dtype="float32", name="mask")(mask),
     }
     return keras.Model(inputs, outputs, name=name)
 
@@ -322,21 +349,34 @@ def load_generator(path):
 
     try:
         model = keras.models.load_model(path, safe_mode=True, compile=False)
-    except (ValueError, OSError, KeyError, TypeError, AttributeError,
-            zipfile.BadZipFile) as e:
+    except (
+        ValueError,
+        OSError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        zipfile.BadZipFile,
+    ) as e:
         reason = " ".join(str(e).split())[:300]
-        raise UserError(f"{path} could not be loaded as a Keras model "
-                        f"({type(e).__name__}: {reason})."
-                        " The file is damaged or not a chairs generator; "
-                        "train again or use another copy.") from e
+        raise UserError(
+            f"{path} could not be loaded as a Keras model "
+            f"({type(e).__name__}: {reason})."
+            " The file is damaged or not a chairs generator; "
+            "train again or use another copy."
+        ) from e
     try:
         inputs, outputs = model.input, model.output
     except (AttributeError, ValueError):  # a model that was never called
         inputs = outputs = None
-    if not (isinstance(inputs, dict) and {"class", "view"} <= set(inputs)
-            and isinstance(outputs, dict)
-            and {"rgb", "mask"} <= set(outputs)):
-        raise UserError(f"{path} is a Keras model but not a chairs generator "
-                        "(it needs inputs 'class' and 'view' and outputs "
-                        "'rgb' and 'mask'; see gen.models.chairs_generator).")
+    if not (
+        isinstance(inputs, dict)
+        and {"class", "view"} <= set(inputs)
+        and isinstance(outputs, dict)
+        and {"rgb", "mask"} <= set(outputs)
+    ):
+        raise UserError(
+            f"{path} is a Keras model but not a chairs generator "
+            "(it needs inputs 'class' and 'view' and outputs "
+            "'rgb' and 'mask'; see gen.models.chairs_generator)."
+        )
     return model

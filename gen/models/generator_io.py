@@ -22,15 +22,18 @@ def view_vectors(azimuths, elevations):
     az = np.deg2rad(np.asarray(azimuths, np.float64))
     el = np.deg2rad(np.asarray(elevations, np.float64))
     az, el = np.broadcast_arrays(az, el)
-    return np.stack([np.sin(az), np.cos(az), np.sin(el), np.cos(el)],
-                    axis=-1).astype(np.float32)
+    return np.stack([np.sin(az), np.cos(az), np.sin(el), np.cos(el)], axis=-1).astype(
+        np.float32
+    )
 
 
 def one_hot(chair_ids, num_classes):
     ids = np.asarray(chair_ids, np.int64)
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
-        raise UserError(f"Chair ids must be in 0..{num_classes - 1}, got "
-                        f"{sorted(set(ids[(ids < 0) | (ids >= num_classes)].tolist()))}.")
+        raise UserError(
+            f"Chair ids must be in 0..{num_classes - 1}, got "
+            f"{sorted(set(ids[(ids < 0) | (ids >= num_classes)].tolist()))}."
+        )
     return np.eye(num_classes, dtype=np.float32)[ids]
 
 
@@ -51,14 +54,17 @@ def generator_inputs(model, *, classes, azimuths, elevations, transforms=None):
     if classes.ndim == 1:
         classes = one_hot(classes, num_classes)
     n = classes.shape[0]
-    views = view_vectors(np.broadcast_to(azimuths, (n,)),
-                         np.broadcast_to(elevations, (n,)))
+    views = view_vectors(
+        np.broadcast_to(azimuths, (n,)), np.broadcast_to(elevations, (n,))
+    )
     inputs = {"class": classes.astype(np.float32), "view": views}
     if "transform" in model.input:
         width = model.input["transform"].shape[-1]
-        inputs["transform"] = (np.zeros((n, width), np.float32)
-                               if transforms is None
-                               else np.asarray(transforms, np.float32))
+        inputs["transform"] = (
+            np.zeros((n, width), np.float32)
+            if transforms is None
+            else np.asarray(transforms, np.float32)
+        )
     return inputs
 
 
@@ -82,12 +88,16 @@ def call_batches(model, inputs, batch_size=64):
     n = len(next(iter(inputs.values())))
     parts = []
     for start in range(0, n, batch_size):
-        batch = {k: np.asarray(v[start:start + batch_size], np.float32)
-                 for k, v in inputs.items()}
-        out = (model.predict_on_batch(batch) if jitted
-               else model(batch, training=False))
-        parts.append({k: _numpy(v) for k, v in out.items()}
-                     if isinstance(out, dict) else _numpy(out))
+        batch = {
+            k: np.asarray(v[start : start + batch_size], np.float32)
+            for k, v in inputs.items()
+        }
+        out = model.predict_on_batch(batch) if jitted else model(batch, training=False)
+        parts.append(
+            {k: _numpy(v) for k, v in out.items()}
+            if isinstance(out, dict)
+            else _numpy(out)
+        )
     if isinstance(parts[0], dict):
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return np.concatenate(parts)
@@ -109,29 +119,36 @@ def turntable_frames(model, chair_ids, frames, elevation=DEFAULT_ELEVATION):
     """Images (len(chair_ids), frames, R, R, 3) of chairs spinning once."""
     azimuths = turntable_azimuths(frames)
     ids = np.repeat(np.asarray(chair_ids), frames)
-    inputs = generator_inputs(model, classes=ids,
-                              azimuths=np.tile(azimuths, len(chair_ids)),
-                              elevations=elevation)
+    inputs = generator_inputs(
+        model,
+        classes=ids,
+        azimuths=np.tile(azimuths, len(chair_ids)),
+        elevations=elevation,
+    )
     rgb, mask = generate(model, inputs)
     images = grids.on_white(rgb, mask)
     return images.reshape((len(chair_ids), frames) + images.shape[1:])
 
 
-def write_turntable_gif(path, model, chair_ids, frames=124,
-                        elevation=DEFAULT_ELEVATION, frame_ms=60):
+def write_turntable_gif(
+    path, model, chair_ids, frames=124, elevation=DEFAULT_ELEVATION, frame_ms=60
+):
     """A GIF with the given chairs side by side, spinning once."""
     spins = turntable_frames(model, chair_ids, frames, elevation)
-    strip = [grids.grid(spins[:, t], 1, len(chair_ids))
-             for t in range(frames)]
+    strip = [grids.grid(spins[:, t], 1, len(chair_ids)) for t in range(frames)]
     return atomic_files.write_gif(path, np.stack(strip), frame_ms=frame_ms)
 
 
-def draw(model, *, classes, azimuths, elevations, transforms=None,
-         batch_size=64):
+def draw(model, *, classes, azimuths, elevations, transforms=None, batch_size=64):
     """On-white images (N, R, R, 3) in [0, 1]; arguments as
     `generator_inputs`."""
-    inputs = generator_inputs(model, classes=classes, azimuths=azimuths,
-                              elevations=elevations, transforms=transforms)
+    inputs = generator_inputs(
+        model,
+        classes=classes,
+        azimuths=azimuths,
+        elevations=elevations,
+        transforms=transforms,
+    )
     out = call_batches(model, inputs, batch_size)
     return grids.on_white(np.clip(out["rgb"], 0, 1), np.clip(out["mask"], 0, 1))
 
@@ -143,9 +160,13 @@ def chairs_by_views(model, chair_ids, azimuths, elevations):
     together.
     """
     azimuths, elevations = np.broadcast_arrays(
-        np.asarray(azimuths, np.float32), np.asarray(elevations, np.float32))
+        np.asarray(azimuths, np.float32), np.asarray(elevations, np.float32)
+    )
     chairs_count, views = len(chair_ids), azimuths.size
-    images = draw(model, classes=np.repeat(np.asarray(chair_ids), views),
-                  azimuths=np.tile(azimuths.ravel(), chairs_count),
-                  elevations=np.tile(elevations.ravel(), chairs_count))
+    images = draw(
+        model,
+        classes=np.repeat(np.asarray(chair_ids), views),
+        azimuths=np.tile(azimuths.ravel(), chairs_count),
+        elevations=np.tile(elevations.ravel(), chairs_count),
+    )
     return images.reshape((chairs_count, views) + images.shape[1:])

@@ -52,8 +52,11 @@ class Call:
     @property
     def inputs(self):
         """The `TensorRef`s the call reads, in argument order."""
-        return [ref for ref in _flatten((self.args, self.kwargs))
-                if isinstance(ref, TensorRef)]
+        return [
+            ref
+            for ref in _flatten((self.args, self.kwargs))
+            if isinstance(ref, TensorRef)
+        ]
 
     def output(self, index=0):
         return TensorRef(self.layer.name, self.index, index)
@@ -80,8 +83,7 @@ def _map_refs(fn, value):
 
 
 def _is_tensor(value):
-    return isinstance(value, dict) and value.get("class_name") == (
-        "__keras_tensor__")
+    return isinstance(value, dict) and value.get("class_name") == ("__keras_tensor__")
 
 
 class Graph:
@@ -106,7 +108,8 @@ class Graph:
             raise UserError(
                 f"Model '{getattr(model, 'name', model)}' is not a functional "
                 "or Sequential Keras model (built on keras.Input), so its "
-                "layer graph cannot be read.")
+                "layer graph cannot be read."
+            )
         self.model = model
         self._layers = {layer.name: layer for layer in model.layers}
         self._calls, self._shapes = {}, {}
@@ -116,14 +119,14 @@ class Graph:
                 args = self._refs(node["args"])
                 kwargs = self._refs(node["kwargs"])
                 self._calls[(layer.name, index)] = Call(
-                    layer, index, tuple(args), kwargs)
+                    layer, index, tuple(args), kwargs
+                )
         self.inputs = {
-            ref.layer: ref for ref in _flatten(
-                self._history(config["input_layers"]))}
+            ref.layer: ref for ref in _flatten(self._history(config["input_layers"]))
+        }
         self.outputs = self._history(config["output_layers"])
         for name in self.inputs:
-            self._shapes[TensorRef(name, 0, 0)] = tuple(
-                self._layers[name].batch_shape)
+            self._shapes[TensorRef(name, 0, 0)] = tuple(self._layers[name].batch_shape)
 
     def _refs(self, value):
         """A node's serialized arguments with tensors as `TensorRef`s (their
@@ -142,8 +145,7 @@ class Graph:
     def _history(value):
         """`input_layers`/`output_layers` ([name, call, index] entries, in a
         list or dict or alone) as `TensorRef`s in the same structure."""
-        if (isinstance(value, list) and len(value) == 3
-                and isinstance(value[0], str)):
+        if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
             return TensorRef(*value)
         if isinstance(value, dict):
             return {k: Graph._history(v) for k, v in value.items()}
@@ -170,8 +172,9 @@ class Graph:
     def first_call(self, layer_name):
         calls = self.calls_of(layer_name)
         if not calls:
-            raise UserError(f"Layer '{layer_name}' is not called in model "
-                            f"'{self.model.name}'.")
+            raise UserError(
+                f"Layer '{layer_name}' is not called in model '{self.model.name}'."
+            )
         return calls[0]
 
     def producer(self, ref):
@@ -186,9 +189,16 @@ class Graph:
         if ref not in self._shapes:
             call = self.producer(ref)
             specs = [keras.KerasTensor(self.shape(r)) for r in call.inputs]
-            outputs = _flatten(call.layer.compute_output_spec(
-                *specs, **{k: v for k, v in call.kwargs.items()
-                           if not isinstance(v, TensorRef)}))
+            outputs = _flatten(
+                call.layer.compute_output_spec(
+                    *specs,
+                    **{
+                        k: v
+                        for k, v in call.kwargs.items()
+                        if not isinstance(v, TensorRef)
+                    },
+                )
+            )
             self._shapes[ref] = tuple(outputs[ref.index].shape)
         return self._shapes[ref]
 
@@ -259,9 +269,10 @@ class Graph:
             outputs: `TensorRef` or a dict of them.
             name: the new model's name.
         """
-        fresh = {name_: keras.Input(self.shape(ref)[1:],
-                                    dtype=self._dtype(ref), name=name_)
-                 for name_, ref in inputs.items()}
+        fresh = {
+            name_: keras.Input(self.shape(ref)[1:], dtype=self._dtype(ref), name=name_)
+            for name_, ref in inputs.items()
+        }
         given = {ref: fresh[name_] for name_, ref in inputs.items()}
         return keras.Model(fresh, self.replay(outputs, given), name=name)
 

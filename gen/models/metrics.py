@@ -20,9 +20,10 @@ def psnr_per_image(y_true, y_pred, max_value=1.0):
     clipped to ``[0, max_value]``, the MSE floored at 1e-10."""
     y_true = ops.cast(y_true, "float32")
     y_pred = ops.clip(ops.cast(y_pred, "float32"), 0.0, max_value)
-    mse = ops.maximum(ops.mean(ops.square(y_true - y_pred),
-                               axis=_image_axes(y_true)), 1e-10)
-    return 10.0 * ops.log10(max_value ** 2 / mse)
+    mse = ops.maximum(
+        ops.mean(ops.square(y_true - y_pred), axis=_image_axes(y_true)), 1e-10
+    )
+    return 10.0 * ops.log10(max_value**2 / mse)
 
 
 def mask_iou_per_image(y_true, y_pred, threshold=0.5):
@@ -31,10 +32,8 @@ def mask_iou_per_image(y_true, y_pred, threshold=0.5):
     target = ops.cast(y_true, "float32") > threshold
     predicted = ops.cast(y_pred, "float32") > threshold
     axes = _image_axes(y_true)
-    inter = ops.sum(ops.cast(ops.logical_and(target, predicted), "float32"),
-                    axis=axes)
-    union = ops.sum(ops.cast(ops.logical_or(target, predicted), "float32"),
-                    axis=axes)
+    inter = ops.sum(ops.cast(ops.logical_and(target, predicted), "float32"), axis=axes)
+    union = ops.sum(ops.cast(ops.logical_or(target, predicted), "float32"), axis=axes)
     return ops.where(union > 0, inter / ops.maximum(union, 1.0), 1.0)
 
 
@@ -47,13 +46,11 @@ class PSNR(keras.metrics.MeanMetricWrapper):
     """
 
     def __init__(self, max_value=1.0, name="psnr", dtype=None):
-        super().__init__(psnr_per_image, name=name, dtype=dtype,
-                         max_value=max_value)
+        super().__init__(psnr_per_image, name=name, dtype=dtype, max_value=max_value)
         self.max_value = max_value
 
     def get_config(self):
-        return {"name": self.name, "dtype": self.dtype,
-                "max_value": self.max_value}
+        return {"name": self.name, "dtype": self.dtype, "max_value": self.max_value}
 
 
 @keras.saving.register_keras_serializable(package="gen")
@@ -62,10 +59,10 @@ class MaskIoU(keras.metrics.MeanMetricWrapper):
     (`mask_iou_per_image`)."""
 
     def __init__(self, threshold=0.5, name="mask_iou", dtype=None):
-        super().__init__(mask_iou_per_image, name=name, dtype=dtype,
-                         threshold=threshold)
+        super().__init__(
+            mask_iou_per_image, name=name, dtype=dtype, threshold=threshold
+        )
         self.threshold = threshold
 
     def get_config(self):
-        return {"name": self.name, "dtype": self.dtype,
-                "threshold": self.threshold}
+        return {"name": self.name, "dtype": self.dtype, "threshold": self.threshold}

@@ -36,8 +36,11 @@ class FusedAdam(keras.optimizers.Adam):
     """
 
     def update_step(self, gradient, variable, learning_rate):
-        if (self.amsgrad or isinstance(gradient, tf.IndexedSlices)
-                or not hasattr(variable, "handle")):
+        if (
+            self.amsgrad
+            or isinstance(gradient, tf.IndexedSlices)
+            or not hasattr(variable, "handle")
+        ):
             return super().update_step(gradient, variable, learning_rate)
         dtype = variable.dtype
         index = self._get_variable_index(variable)
@@ -51,10 +54,12 @@ class FusedAdam(keras.optimizers.Adam):
             beta1_power=tf.pow(beta_1, step),
             beta2_power=tf.pow(beta_2, step),
             lr=tf.cast(learning_rate, dtype),
-            beta1=beta_1, beta2=beta_2,
+            beta1=beta_1,
+            beta2=beta_2,
             epsilon=tf.cast(self.epsilon, dtype),
             grad=tf.cast(gradient, dtype),
-            use_locking=False)
+            use_locking=False,
+        )
 
 
 @keras.saving.register_keras_serializable(package="gen")
@@ -81,14 +86,23 @@ class LearningRate(keras.optimizers.schedules.LearningRateSchedule):
     seconds on 2 cores).
     """
 
-    def __init__(self, peak, total_steps, kind="constant", warmup_steps=0,
-                 boundaries=(), factors=()):
+    def __init__(
+        self,
+        peak,
+        total_steps,
+        kind="constant",
+        warmup_steps=0,
+        boundaries=(),
+        factors=(),
+    ):
         self.peak = float(peak)
         # Not tracked by the optimiser's checkpoint (a schedule is not
         # trackable): the horizon is a setting, recorded in config.json.
-        self._horizon = (tf.Variable(float(total_steps), trainable=False,
-                                     name="lr_horizon")
-                         if keras.backend.backend() == "tensorflow" else None)
+        self._horizon = (
+            tf.Variable(float(total_steps), trainable=False, name="lr_horizon")
+            if keras.backend.backend() == "tensorflow"
+            else None
+        )
         self.total_steps = total_steps
         self.kind = kind
         self.warmup_steps = int(warmup_steps)
@@ -107,19 +121,20 @@ class LearningRate(keras.optimizers.schedules.LearningRateSchedule):
 
     def __call__(self, step):
         step = ops.cast(step, "float32")
-        horizon = (self._total_steps if self._horizon is None
-                   else self._horizon.read_value())
+        horizon = (
+            self._total_steps if self._horizon is None else self._horizon.read_value()
+        )
         if self.kind == "cosine":
             progress = ops.minimum(step / horizon, 1.0)
             rate = self.peak * 0.5 * (1.0 + ops.cos(math.pi * progress))
         elif self.kind == "step":
-            rate = ops.where(step < STEP_DROP_AT * horizon, self.peak,
-                             self.peak * STEP_DROP_FACTOR)
+            rate = ops.where(
+                step < STEP_DROP_AT * horizon, self.peak, self.peak * STEP_DROP_FACTOR
+            )
         elif self.kind == "piecewise":
             rate = ops.full((), self.peak, "float32")
             for boundary, factor in zip(self.boundaries, self.factors):
-                rate = ops.where(step < boundary * horizon, rate,
-                                 self.peak * factor)
+                rate = ops.where(step < boundary * horizon, rate, self.peak * factor)
         else:
             rate = ops.full((), self.peak, "float32")
         if self.warmup_steps:
@@ -127,9 +142,12 @@ class LearningRate(keras.optimizers.schedules.LearningRateSchedule):
         return rate
 
     def get_config(self):
-        config = {"peak": self.peak, "total_steps": self.total_steps,
-                  "kind": self.kind, "warmup_steps": self.warmup_steps}
+        config = {
+            "peak": self.peak,
+            "total_steps": self.total_steps,
+            "kind": self.kind,
+            "warmup_steps": self.warmup_steps,
+        }
         if self.kind == "piecewise":
-            config.update(boundaries=list(self.boundaries),
-                          factors=list(self.factors))
+            config.update(boundaries=list(self.boundaries), factors=list(self.factors))
         return config

@@ -51,19 +51,24 @@ def build_autoencoder(resolution, filters, kernel_size=3, unpooling="switch"):
     ``kernel``, ``bias``, ``transpose_bias``).
     """
     if unpooling not in UNPOOLINGS:
-        raise UserError(f"Unknown unpooling {unpooling!r}: use one of "
-                        f"{', '.join(map(repr, UNPOOLINGS))}.")
+        raise UserError(
+            f"Unknown unpooling {unpooling!r}: use one of "
+            f"{', '.join(map(repr, UNPOOLINGS))}."
+        )
     inputs = keras.Input((resolution, resolution, 3), name="image")
     x = inputs
     convs, switches = [], []
     for i, f in enumerate(filters, start=1):
         conv = layers.TiedConv2D(
-            f, kernel_size, padding="same", activation="relu",
+            f,
+            kernel_size,
+            padding="same",
+            activation="relu",
             # The decoder's last transposed filtering draws the image.
             transpose_activation="sigmoid" if i == 1 else "relu",
-            name=f"conv{i}")
-        x, s = layers.MaxPoolingWithSwitches2D(POOL_SIZE, name=f"pool{i}")(
-            conv(x))
+            name=f"conv{i}",
+        )
+        x, s = layers.MaxPoolingWithSwitches2D(POOL_SIZE, name=f"pool{i}")(conv(x))
         convs.append(conv)
         switches.append(s)
     for i in reversed(range(len(filters))):
@@ -81,4 +86,3 @@ def load_autoencoder(path):
     if not os.path.isfile(path):
         raise UserError(f"No model file at {path}.")
     return keras.models.load_model(path, safe_mode=True)
-

@@ -19,8 +19,7 @@ def atomic_path(path, suffix=".tmp"):
     """Yields a temporary path next to `path`; renames it to `path` on success."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".",
-                                         suffix=suffix)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=suffix)
     os.close(handle)
     try:
         yield temporary
@@ -52,9 +51,15 @@ def write_gif(path, frames, frame_ms=80, loop=0):
     frames = grids.as_rgb(grids.to_uint8(frames))
     pictures = [Image.fromarray(f) for f in frames]
     with atomic_path(path, ".gif") as temporary:
-        pictures[0].save(temporary, format="GIF", save_all=True,
-                         append_images=pictures[1:], duration=frame_ms,
-                         loop=loop, disposal=2)
+        pictures[0].save(
+            temporary,
+            format="GIF",
+            save_all=True,
+            append_images=pictures[1:],
+            duration=frame_ms,
+            loop=loop,
+            disposal=2,
+        )
     return path
 
 

@@ -60,8 +60,17 @@ def _fit(draw, text, font, width):
     return text + "…"
 
 
-def labelled_grid(images, rows, cols, *, row_labels=None, col_labels=None,
-                  tile_labels=None, title=None, scale=None):
+def labelled_grid(
+    images,
+    rows,
+    cols,
+    *,
+    row_labels=None,
+    col_labels=None,
+    tile_labels=None,
+    title=None,
+    scale=None,
+):
     """Tiles `images` (row-major, (rows * cols, R, R, 3), float in [0, 1] or
     uint8) into one uint8 picture with optional captions.
 
@@ -84,76 +93,110 @@ def labelled_grid(images, rows, cols, *, row_labels=None, col_labels=None,
     images = grids.as_rgb(grids.to_uint8(images))
     if scale is None:
         scale = grids.tile_scale(images.shape[1])
-    for name, labels, count in (("row", row_labels, rows),
-                                ("column", col_labels, cols)):
+    for name, labels, count in (
+        ("row", row_labels, rows),
+        ("column", col_labels, cols),
+    ):
         if labels is not None and len(labels) != count:
-            raise ValueError(f"{len(labels)} {name} labels for {count} "
-                             f"{name}s.")
+            raise ValueError(f"{len(labels)} {name} labels for {count} {name}s.")
     if tile_labels is not None and col_labels is not None:
         raise ValueError("Give column labels or tile labels, not both.")
     if len(images) > rows * cols or (
-            tile_labels is not None and len(tile_labels) > rows * cols):
-        raise ValueError(f"{len(images)} images do not fit a {rows}x{cols} "
-                         "grid.")
+        tile_labels is not None and len(tile_labels) > rows * cols
+    ):
+        raise ValueError(f"{len(images)} images do not fit a {rows}x{cols} grid.")
     images = grids.enlarge(images, scale)
     tile = images.shape[1]
     band = HEADER_HEIGHT if tile_labels is not None else 0
     top = (TITLE_HEIGHT if title else 0) + (
-        HEADER_HEIGHT if col_labels is not None else 0)
+        HEADER_HEIGHT if col_labels is not None else 0
+    )
     left = ROW_LABEL_WIDTH if row_labels is not None else 0
     pitch = band + tile + GUTTER  # from one row of tiles to the next
-    sheet = np.full((top + rows * pitch + GUTTER,
-                     left + cols * (tile + GUTTER) + GUTTER, 3), PAPER,
-                    np.uint8)
+    sheet = np.full(
+        (top + rows * pitch + GUTTER, left + cols * (tile + GUTTER) + GUTTER, 3),
+        PAPER,
+        np.uint8,
+    )
     # The grid's own background (gutters, empty tiles) as grids.grid.
     sheet[top:, left:] = grids.GUTTER_VALUE
     for r in range(rows):  # the tile labels' bands are paper
         y = top + GUTTER + r * pitch
-        sheet[y:y + band, left:] = PAPER
+        sheet[y : y + band, left:] = PAPER
     for k, image in enumerate(images):
         r, c = divmod(k, cols)
         y = top + GUTTER + r * pitch + band
         x = left + GUTTER + c * (tile + GUTTER)
-        sheet[y:y + tile, x:x + tile] = image
+        sheet[y : y + tile, x : x + tile] = image
     picture = Image.fromarray(sheet)
     draw = ImageDraw.Draw(picture)
     face = font()
     if title:
-        draw.text((GUTTER + 2, 2), _fit(draw, title, face, sheet.shape[1] - 4),
-                  fill=INK, font=face)
+        draw.text(
+            (GUTTER + 2, 2),
+            _fit(draw, title, face, sheet.shape[1] - 4),
+            fill=INK,
+            font=face,
+        )
     if col_labels is not None:
         for c, label in enumerate(col_labels):
             x = left + GUTTER + c * (tile + GUTTER)
-            draw.text((x, top - HEADER_HEIGHT + 1),
-                      _fit(draw, str(label), face, tile + GUTTER),
-                      fill=INK, font=face)
+            draw.text(
+                (x, top - HEADER_HEIGHT + 1),
+                _fit(draw, str(label), face, tile + GUTTER),
+                fill=INK,
+                font=face,
+            )
     for k, label in enumerate(tile_labels or ()):
         r, c = divmod(k, cols)
         x = left + GUTTER + c * (tile + GUTTER)
-        draw.text((x, top + GUTTER + r * pitch),
-                  _fit(draw, str(label), face, tile + GUTTER), fill=INK,
-                  font=face)
+        draw.text(
+            (x, top + GUTTER + r * pitch),
+            _fit(draw, str(label), face, tile + GUTTER),
+            fill=INK,
+            font=face,
+        )
     if row_labels is not None:
         for r, label in enumerate(row_labels):
             lines = str(label).split("\n")
-            y = (top + GUTTER + r * pitch + band + tile // 2
-                 - LINE_HEIGHT * len(lines) // 2)
+            y = (
+                top
+                + GUTTER
+                + r * pitch
+                + band
+                + tile // 2
+                - LINE_HEIGHT * len(lines) // 2
+            )
             for line in lines:
-                draw.text((3, y), _fit(draw, line, face, ROW_LABEL_WIDTH - 6),
-                          fill=INK, font=face)
+                draw.text(
+                    (3, y),
+                    _fit(draw, line, face, ROW_LABEL_WIDTH - 6),
+                    fill=INK,
+                    font=face,
+                )
                 y += LINE_HEIGHT
     return np.asarray(picture)
 
 
-def figure_size(rows, cols, tile, *, row_labels=False, col_labels=False,
-                tile_labels=False, title=False):
+def figure_size(
+    rows,
+    cols,
+    tile,
+    *,
+    row_labels=False,
+    col_labels=False,
+    tile_labels=False,
+    title=False,
+):
     """(height, width) of a `labelled_grid` with these parts."""
     band = HEADER_HEIGHT if tile_labels else 0
-    height = ((TITLE_HEIGHT if title else 0)
-              + (HEADER_HEIGHT if col_labels else 0)
-              + rows * (band + tile + GUTTER) + GUTTER)
-    width = ((ROW_LABEL_WIDTH if row_labels else 0)
-             + cols * (tile + GUTTER) + GUTTER)
+    height = (
+        (TITLE_HEIGHT if title else 0)
+        + (HEADER_HEIGHT if col_labels else 0)
+        + rows * (band + tile + GUTTER)
+        + GUTTER
+    )
+    width = (ROW_LABEL_WIDTH if row_labels else 0) + cols * (tile + GUTTER) + GUTTER
     return height, width
 
 

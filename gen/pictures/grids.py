@@ -42,12 +42,15 @@ def grid(images, rows, cols, gutter=GUTTER, background=GUTTER_VALUE):
     n, h, w, _ = images.shape
     if n > rows * cols:
         raise ValueError(f"{n} images do not fit a {rows}x{cols} grid.")
-    sheet = np.full((rows * (h + gutter) + gutter, cols * (w + gutter) + gutter,
-                     3), background, np.uint8)
+    sheet = np.full(
+        (rows * (h + gutter) + gutter, cols * (w + gutter) + gutter, 3),
+        background,
+        np.uint8,
+    )
     for k, image in enumerate(images):
         r, c = divmod(k, cols)
         top, left = gutter + r * (h + gutter), gutter + c * (w + gutter)
-        sheet[top:top + h, left:left + w] = image
+        sheet[top : top + h, left : left + w] = image
     return sheet
 
 

@@ -38,8 +38,11 @@ class NanGuard(keras.callbacks.TerminateOnNaN):
     def on_batch_end(self, batch, logs=None):
         super().on_batch_end(batch, logs)
         loss = (logs or {}).get("loss")
-        if (self.bad_step is None and loss is not None
-                and not math.isfinite(float(loss))):
+        if (
+            self.bad_step is None
+            and loss is not None
+            and not math.isfinite(float(loss))
+        ):
             self.bad_step = self.start_step + batch + 1
 
 
@@ -110,9 +113,18 @@ class StepClock(keras.callbacks.Callback):
     trainer can give the schedule its new horizon and go on.
     """
 
-    def __init__(self, min_steps, min_seconds, start_step=0, end=None,
-                 deadline=None, slack=0, most=None, settle=0.0,
-                 since=None):
+    def __init__(
+        self,
+        min_steps,
+        min_seconds,
+        start_step=0,
+        end=None,
+        deadline=None,
+        slack=0,
+        most=None,
+        settle=0.0,
+        since=None,
+    ):
         super().__init__()
         self.min_steps, self.min_seconds = min_steps, min_seconds
         self.since = since
@@ -123,8 +135,7 @@ class StepClock(keras.callbacks.Callback):
         self.first_step_seconds = self.seconds_per_step = None
 
     def on_train_begin(self, logs=None):
-        self.began = (time.perf_counter() if self.since is None
-                      else self.since)
+        self.began = time.perf_counter() if self.since is None else self.since
 
     def on_train_batch_end(self, batch, logs=None):
         now = time.perf_counter()
@@ -133,8 +144,11 @@ class StepClock(keras.callbacks.Callback):
             self.first_step_seconds = now - self.began
             return
         self.timed += 1
-        if (self.seconds_per_step is not None or self.timed < self.min_steps
-                or now - self.first < self.min_seconds):
+        if (
+            self.seconds_per_step is not None
+            or self.timed < self.min_steps
+            or now - self.first < self.min_seconds
+        ):
             return
         pace = (now - self.first) / self.timed
         if self.deadline is not None:
@@ -144,9 +158,12 @@ class StepClock(keras.callbacks.Callback):
                 return
             slower = step + left / pace < self.end - self.slack
             # Only a new fit pays another first step.
-            faster = (self.most is not None and self.end < self.most
-                      and step + FIT_SAFETY * (left - self.first_step_seconds)
-                      / pace > self.end + self.slack)
+            faster = (
+                self.most is not None
+                and self.end < self.most
+                and step + FIT_SAFETY * (left - self.first_step_seconds) / pace
+                > self.end + self.slack
+            )
             if not (slower or faster):
                 return
         self.seconds_per_step = pace
@@ -176,8 +193,7 @@ class Monitor(keras.callbacks.Callback):
     window.
     """
 
-    def __init__(self, log, writer, start_step, total_steps, every, batch_size,
-                 guard):
+    def __init__(self, log, writer, start_step, total_steps, every, batch_size, guard):
         super().__init__()
         self.log, self.writer = log, writer
         self.start_step, self.total = start_step, total_steps
@@ -197,7 +213,8 @@ class Monitor(keras.callbacks.Callback):
         if self.first_step_end is None:
             self.first_step_end = self.last_step_end
         if self.guard.bad_step is not None or not (
-                step % self.every == 0 or step == self.total):
+            step % self.every == 0 or step == self.total
+        ):
             return
         now = time.perf_counter()
         rate = self.window_steps * self.batch_size / (now - self.window_start)
@@ -211,7 +228,8 @@ class Monitor(keras.callbacks.Callback):
             f"mask {values.get('mask_loss', 0):.4f}  "
             f"psnr {values.get('rgb_psnr', 0):5.2f} dB  "
             f"iou {values.get('mask_iou', 0):.3f}  {rate:6.1f} img/s  "
-            f"lr {lr:.2e}  ETA {progress.duration(eta)}")
+            f"lr {lr:.2e}  ETA {progress.duration(eta)}"
+        )
         if self.writer is not None:
             with self.writer.as_default(step=step):
                 for name, value in values.items():
@@ -226,8 +244,7 @@ class Monitor(keras.callbacks.Callback):
         None before two steps."""
         if self.steps_done < 2:
             return None
-        return ((self.last_step_end - self.first_step_end)
-                / (self.steps_done - 1))
+        return (self.last_step_end - self.first_step_end) / (self.steps_done - 1)
 
 
 class Sampler(keras.callbacks.Callback):
@@ -240,8 +257,18 @@ class Sampler(keras.callbacks.Callback):
     makes a `Sampler`.
     """
 
-    def __init__(self, log, writer, samples_dir, start_step, every, sample_set,
-                 score_set, guard, viewer):
+    def __init__(
+        self,
+        log,
+        writer,
+        samples_dir,
+        start_step,
+        every,
+        sample_set,
+        score_set,
+        guard,
+        viewer,
+    ):
         super().__init__()
         self.log, self.writer, self.samples_dir = log, writer, samples_dir
         self.start_step, self.every = start_step, every
@@ -257,11 +284,14 @@ class Sampler(keras.callbacks.Callback):
         self.viewer.set_weights(self.model.get_weights())
         sheet = samples.sample_grid(self.viewer, self.sample_set)
         atomic_files.write_png(
-            os.path.join(self.samples_dir, f"step_{step:07d}.png"), sheet)
+            os.path.join(self.samples_dir, f"step_{step:07d}.png"), sheet
+        )
         scores = scoring.summary(self.viewer, self.score_set)
-        self.log(f"  held-out views at step {step}: psnr "
-                 f"{scores['psnr']:.2f} dB, mask iou {scores['mask_iou']:.3f}, "
-                 f"mse {scores['mse']:.5f} ({scores['images']} images)")
+        self.log(
+            f"  held-out views at step {step}: psnr "
+            f"{scores['psnr']:.2f} dB, mask iou {scores['mask_iou']:.3f}, "
+            f"mse {scores['mse']:.5f} ({scores['images']} images)"
+        )
         if self.writer is not None:
             with self.writer.as_default(step=step):
                 for name in ("psnr", "mask_iou", "mse"):

@@ -30,9 +30,11 @@ def make_strategy(name):
     """The `tf.distribute` strategy of --strategy."""
     if name == "mirrored":
         devices = tf.config.list_logical_devices("GPU") or (
-            tf.config.list_logical_devices("CPU"))
+            tf.config.list_logical_devices("CPU")
+        )
         return tf.distribute.MirroredStrategy(
-            devices=[device.name for device in devices])
+            devices=[device.name for device in devices]
+        )
     if name == "multi_worker":
         cluster.from_tf_config()
         return tf.distribute.MultiWorkerMirroredStrategy()
@@ -47,8 +49,11 @@ def is_chief(strategy):
     if resolver.task_type == "chief":
         return True
     cluster = resolver.cluster_spec().as_dict()
-    return (resolver.task_type == "worker" and resolver.task_id == 0
-            and "chief" not in cluster)
+    return (
+        resolver.task_type == "worker"
+        and resolver.task_id == 0
+        and "chief" not in cluster
+    )
 
 
 def worker_count(strategy):
@@ -61,8 +66,7 @@ def worker_count(strategy):
 def barrier(strategy):
     """Returns when every worker has reached it (an all-reduce)."""
     if worker_count(strategy) > 1:
-        strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)),
-                        axis=None)
+        strategy.reduce("SUM", strategy.run(lambda: tf.constant(1.0)), axis=None)
 
 
 def any_worker(strategy, flag):
@@ -81,14 +85,17 @@ def worker_batches(strategy, make_dataset, global_batch):
         raise UserError(
             f"--batch_size={global_batch} does not split evenly over the "
             f"{replicas} replicas of the strategy: use a multiple of "
-            f"{replicas}.")
+            f"{replicas}."
+        )
     if replicas == 1:
         return make_dataset(0, 1, global_batch)
 
     def dataset_fn(context):
-        return make_dataset(context.input_pipeline_id,
-                            context.num_input_pipelines,
-                            context.get_per_replica_batch_size(global_batch))
+        return make_dataset(
+            context.input_pipeline_id,
+            context.num_input_pipelines,
+            context.get_per_replica_batch_size(global_batch),
+        )
 
     return strategy.distribute_datasets_from_function(dataset_fn)
 
@@ -100,8 +107,9 @@ class CheckpointSaver:
 
     def __init__(self, checkpoint, directory, keep, chief):
         self.checkpoint, self.chief = checkpoint, chief
-        self.manager = tf.train.CheckpointManager(checkpoint, directory,
-                                                  max_to_keep=keep)
+        self.manager = tf.train.CheckpointManager(
+            checkpoint, directory, max_to_keep=keep
+        )
 
     @property
     def latest(self):
@@ -113,9 +121,9 @@ class CheckpointSaver:
             return self.manager.save(checkpoint_number=step)
         scratch = tempfile.mkdtemp(prefix="deconvnet-worker-checkpoint-")
         try:
-            tf.train.CheckpointManager(self.checkpoint, scratch,
-                                       max_to_keep=1).save(
-                checkpoint_number=step)
+            tf.train.CheckpointManager(self.checkpoint, scratch, max_to_keep=1).save(
+                checkpoint_number=step
+            )
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         return None
@@ -141,23 +149,27 @@ def fix_keras_multi_worker(model):
         if iterator is not None:
             for _, _, batches in iterator:
                 data_batch = tf.nest.map_structure(
-                    lambda v: strategy.reduce("MEAN", v, axis=None)
-                    if isinstance(v, tf.distribute.DistributedValues) else v,
-                    next(batches))
+                    lambda v: (
+                        strategy.reduce("MEAN", v, axis=None)
+                        if isinstance(v, tf.distribute.DistributedValues)
+                        else v
+                    ),
+                    next(batches),
+                )
                 break
             iterator = None
         return original_build(iterator=iterator, data_batch=data_batch)
 
     model._maybe_symbolic_build = build
-    if getattr(keras_tf_trainer.reduce_per_replica, "_per_replica_mean",
-               False):
+    if getattr(keras_tf_trainer.reduce_per_replica, "_per_replica_mean", False):
         return model
     original_reduce = keras_tf_trainer.reduce_per_replica
 
     def reduce_per_replica(values, strategy, reduction):
         if reduction in ("auto", "mean") and worker_count(strategy) > 1:
             return tf.nest.map_structure(
-                lambda v: strategy.reduce("MEAN", v, axis=None), values)
+                lambda v: strategy.reduce("MEAN", v, axis=None), values
+            )
         return original_reduce(values, strategy, reduction)
 
     reduce_per_replica._per_replica_mean = True
@@ -171,11 +183,14 @@ def peers_alive():
     `UserError` that says how to go on."""
     try:
         yield
-    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
-            tf.errors.CancelledError) as e:
+    except (
+        tf.errors.UnavailableError,
+        tf.errors.DeadlineExceededError,
+        tf.errors.CancelledError,
+    ) as e:
         reason = " ".join(str(e).split())[:300]
         raise UserError(
             "Another worker of this run stopped (TensorFlow: "
             f"{reason}). Start every worker again with the same command: "
-            "they resume together from the chief's last checkpoint.") \
-            from None
+            "they resume together from the chief's last checkpoint."
+        ) from None

@@ -32,8 +32,10 @@ def resolve_precision(choice):
     flags = _cpu_flags()
     if flags & {"amx_bf16", "avx512_bf16"}:
         return "mixed_bfloat16", (
-            "CPU has " + "/".join(sorted(flags & {"amx_bf16", "avx512_bf16"}))
-            + ": bfloat16 matmuls and convolutions run 2.5-3x faster")
+            "CPU has "
+            + "/".join(sorted(flags & {"amx_bf16", "avx512_bf16"}))
+            + ": bfloat16 matmuls and convolutions run 2.5-3x faster"
+        )
     return "float32", "CPU without bfloat16 instructions"
 
 
@@ -43,5 +45,7 @@ def resolve_jit(choice):
         return choice == "true", "set by --jit_compile"
     if tf.config.list_physical_devices("GPU"):
         return True, "GPU: XLA fuses the elementwise work"
-    return False, ("CPU: TensorFlow's oneDNN kernels beat XLA's CPU code "
-                   "for this network (experiments.bench_train)")
+    return False, (
+        "CPU: TensorFlow's oneDNN kernels beat XLA's CPU code "
+        "for this network (experiments.bench_train)"
+    )

@@ -28,6 +28,6 @@ def sample_grid(model, samples):
     target_rgb, target_mask = scoring.targets(samples)
     rows = len(np.unique(samples.chair_ids))
     cols = len(samples.images) // rows
-    return grids.comparison_grid(grids.on_white(rgb, mask),
-                                  grids.on_white(target_rgb, target_mask),
-                                  rows, cols)
+    return grids.comparison_grid(
+        grids.on_white(rgb, mask), grids.on_white(target_rgb, target_mask), rows, cols
+    )

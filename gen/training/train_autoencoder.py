@@ -35,15 +35,20 @@ def mse_table(results):
     `results` maps an unpooling name to a dict with "heldout_mse",
     "train_mse" and "heldout_psnr_db".
     """
-    lines = ["| unpooling | held-out MSE | training MSE | held-out PSNR (dB) |",
-             "|---|---|---|---|"]
+    lines = [
+        "| unpooling | held-out MSE | training MSE | held-out PSNR (dB) |",
+        "|---|---|---|---|",
+    ]
     # Switch first, whatever order the dict (or a JSON file) has.
     names = [n for n in tied_autoencoder.UNPOOLINGS if n in results] + [
-        n for n in results if n not in tied_autoencoder.UNPOOLINGS]
+        n for n in results if n not in tied_autoencoder.UNPOOLINGS
+    ]
     for name in names:
         r = results[name]
-        lines.append(f"| {name} | {r['heldout_mse']:.5f} | "
-                     f"{r['train_mse']:.5f} | {r['heldout_psnr_db']:.2f} |")
+        lines.append(
+            f"| {name} | {r['heldout_mse']:.5f} | "
+            f"{r['train_mse']:.5f} | {r['heldout_psnr_db']:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -58,19 +63,24 @@ def _load_images(config):
     # the tests of the model alone do not need.
     from gen.data import chairs_data, splits
 
-    data = chairs_data.load_chairs(config.dataset, data_dir=config.data_dir,
-                                      resolution=config.resolution,
-                                      num_chairs=config.num_chairs)
+    data = chairs_data.load_chairs(
+        config.dataset,
+        data_dir=config.data_dir,
+        resolution=config.resolution,
+        num_chairs=config.num_chairs,
+    )
     train = splits.select(data, holdout=config.holdout, subset="train")
-    heldout = splits.select(data, holdout=config.holdout,
-                                    subset="eval")
+    heldout = splits.select(data, holdout=config.holdout, subset="eval")
     if len(train) == 0 or len(heldout) == 0:
         raise UserError(
             f"holdout={config.holdout!r} leaves {len(train)} training and "
             f"{len(heldout)} held-out images with num_chairs="
-            f"{config.num_chairs}: use more chairs.")
-    return (train.images.astype(np.float32) / 255.0,
-            heldout.images.astype(np.float32) / 255.0)
+            f"{config.num_chairs}: use more chairs."
+        )
+    return (
+        train.images.astype(np.float32) / 255.0,
+        heldout.images.astype(np.float32) / 255.0,
+    )
 
 
 def _save_model(model, path):
@@ -103,31 +113,41 @@ def train_autoencoder(config, workdir, verbose=2):
         The dict written to ``mse.json``.
     """
     os.makedirs(workdir, exist_ok=True)
-    atomic_files.write_json(os.path.join(workdir, "config.json"),
-                           dataclasses.asdict(config))
+    atomic_files.write_json(
+        os.path.join(workdir, "config.json"), dataclasses.asdict(config)
+    )
     train, heldout = _load_images(config)
-    print(f"{len(train)} training and {len(heldout)} held-out images, "
-          f"{config.resolution}x{config.resolution}")
+    print(
+        f"{len(train)} training and {len(heldout)} held-out images, "
+        f"{config.resolution}x{config.resolution}"
+    )
     results, models = {}, {}
     for unpooling in tied_autoencoder.UNPOOLINGS:
         keras.utils.set_random_seed(config.seed)
         model = tied_autoencoder.build_autoencoder(
-            config.resolution, config.filters, config.kernel_size, unpooling)
-        model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
-                      loss="mse")
-        print(f"training the {unpooling} autoencoder "
-              f"({model.count_params()} parameters)")
+            config.resolution, config.filters, config.kernel_size, unpooling
+        )
+        model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="mse")
+        print(
+            f"training the {unpooling} autoencoder ({model.count_params()} parameters)"
+        )
         start = time.perf_counter()
         model.fit(
-            train, train, batch_size=config.batch_size, epochs=config.epochs,
-            steps_per_epoch=config.steps_per_epoch or None, shuffle=True,
-            validation_data=(heldout, heldout), verbose=verbose,
+            train,
+            train,
+            batch_size=config.batch_size,
+            epochs=config.epochs,
+            steps_per_epoch=config.steps_per_epoch or None,
+            shuffle=True,
+            validation_data=(heldout, heldout),
+            verbose=verbose,
             callbacks=[
-                keras.callbacks.TensorBoard(
-                    os.path.join(workdir, "logs", unpooling)),
+                keras.callbacks.TensorBoard(os.path.join(workdir, "logs", unpooling)),
                 keras.callbacks.ModelCheckpoint(
-                    os.path.join(workdir, "checkpoints", f"{unpooling}.keras")),
-            ])
+                    os.path.join(workdir, "checkpoints", f"{unpooling}.keras")
+                ),
+            ],
+        )
         seconds = time.perf_counter() - start
         _save_model(model, os.path.join(workdir, f"{unpooling}_autoencoder.keras"))
         heldout_mse = reconstruction_mse(model, heldout)
@@ -139,13 +159,19 @@ def train_autoencoder(config, workdir, verbose=2):
         }
         models[unpooling] = model
     shown = heldout[_shown_rows(len(heldout), config.num_shown)]
-    rows = [shown] + [models[u].predict(shown, verbose=0) for u in tied_autoencoder.UNPOOLINGS]
+    rows = [shown] + [
+        models[u].predict(shown, verbose=0) for u in tied_autoencoder.UNPOOLINGS
+    ]
     atomic_files.write_png(
         os.path.join(workdir, "reconstructions.png"),
-        grids.grid(np.concatenate(rows), len(rows), len(shown)))
-    summary = {"results": results, "num_train": len(train),
-               "num_heldout": len(heldout),
-               "rows_of_reconstructions_png": ["input"] + list(tied_autoencoder.UNPOOLINGS)}
+        grids.grid(np.concatenate(rows), len(rows), len(shown)),
+    )
+    summary = {
+        "results": results,
+        "num_train": len(train),
+        "num_heldout": len(heldout),
+        "rows_of_reconstructions_png": ["input"] + list(tied_autoencoder.UNPOOLINGS),
+    }
     atomic_files.write_json(os.path.join(workdir, "mse.json"), summary)
     table = mse_table(results)
     atomic_files.write_text(os.path.join(workdir, "mse.md"), table)

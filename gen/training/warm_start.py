@@ -27,14 +27,16 @@ def source_path(init_from):
             raise UserError(
                 f"--init_from {path} holds no {run_folder.GENERATOR_FILE}: "
                 "it is not a finished training run. Finish that run (run its "
-                "command again) or name a .keras generator.")
+                "command again) or name a .keras generator."
+            )
         return generator
     if not os.path.isfile(path):
-        raise UserError(f"--init_from {path} does not exist: name a training "
-                        "run's workdir or a .keras generator.")
+        raise UserError(
+            f"--init_from {path} does not exist: name a training "
+            "run's workdir or a .keras generator."
+        )
     if not path.endswith(".keras"):
-        raise UserError(f"--init_from {path} is not a .keras file or a run's "
-                        "workdir.")
+        raise UserError(f"--init_from {path} is not a .keras file or a run's workdir.")
     return path
 
 
@@ -55,7 +57,8 @@ def transfer_weights(source, target):
         except ValueError:
             other = None
         if other is not None and [tuple(w.shape) for w in other.weights] == [
-                tuple(w.shape) for w in layer.weights]:
+            tuple(w.shape) for w in layer.weights
+        ]:
             layer.set_weights(other.get_weights())
             loaded.append(layer.name)
         else:
@@ -82,5 +85,6 @@ def init_from(target, init_from_path):
             f"--init_from {path} shares no layer with this generator (same "
             "name and weight shapes): nothing would be loaded. Check the "
             "run's --variant, --num_transform and --width against the "
-            "source's.")
+            "source's."
+        )
     return {"from": path, "loaded": loaded, "fresh": fresh}

@@ -64,31 +64,38 @@ def check_workdir(config, workdir):
             record = train_config.load_json(path)
             stored = train_config.TrainConfig.from_dict(record["train"])
         except (ValueError, KeyError, TypeError) as e:
-            raise UserError(f"{path} is not a readable run configuration "
-                            f"({e}); use a new --workdir.") from e
+            raise UserError(
+                f"{path} is not a readable run configuration "
+                f"({e}); use a new --workdir."
+            ) from e
         changed = stored.differences(config)
         if changed:
             details = ", ".join(
                 f"{name}={getattr(stored, name)!r} there but "
-                f"{getattr(config, name)!r} here" for name in changed)
+                f"{getattr(config, name)!r} here"
+                for name in changed
+            )
             raise UserError(
                 f"--workdir {workdir} holds a run with different settings "
                 f"({details}). Nothing was changed. Repeat that run's flags "
                 "to resume it (only --steps may go up, to continue it), or "
-                "choose a new --workdir.")
+                "choose a new --workdir."
+            )
         step = latest_checkpoint_step(workdir)
         if config.steps < step:
             raise UserError(
                 f"--steps={config.steps} is below step {step}, which the run "
                 f"in {workdir} has already reached. Nothing was changed. Give "
                 f"--steps={step} or more to continue it, or train a new run "
-                f"from it with --init_from={workdir}.")
+                f"from it with --init_from={workdir}."
+            )
         return Resume(record=record, stored=stored, step=step)
     if os.path.isdir(workdir) and os.listdir(workdir):
         raise UserError(
             f"--workdir {workdir} is not empty and holds no {CONFIG_FILE}, so "
             "it is not a training run. Nothing was written; choose a new or "
-            "empty folder.")
+            "empty folder."
+        )
     return None
 
 
@@ -98,11 +105,15 @@ def history_entry(stored, config, step):
     changed = stored.differences(config, ignore=())
     if not changed:
         return None
-    return {"step": step,
-            "time": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                timespec="seconds"),
-            "changed": {name: [getattr(stored, name), getattr(config, name)]
-                        for name in changed}}
+    return {
+        "step": step,
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"
+        ),
+        "changed": {
+            name: [getattr(stored, name), getattr(config, name)] for name in changed
+        },
+    }
 
 
 class Log:

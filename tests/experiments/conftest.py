@@ -9,7 +9,8 @@ from tests.experiments.explore_runs import ExploreRuns
 def explore_runs(tiny_run, chairs_data_dir, tmp_path_factory):
     """The explore scripts' runs on the tiny run (`explore_runs.ARGS`),
     started together on first use."""
-    runs = ExploreRuns(tiny_run, str(tmp_path_factory.mktemp("explore")),
-                       chairs_data_dir)
+    runs = ExploreRuns(
+        tiny_run, str(tmp_path_factory.mktemp("explore")), chairs_data_dir
+    )
     yield runs
     runs.close()

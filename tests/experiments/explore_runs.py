@@ -30,12 +30,22 @@ PARALLEL = 2  # the machine has 2 cores, shared
 # run's own render/ folder.
 ARGS = {
     "render": ["--chairs=0,2", "--views=0,4,35", "--real"],
-    "interpolate": ["--chairs=0,2,1", "--steps=3", "--mixture=0.2,0.3,0.5",
-                    "--azimuths=30,200", "--view_steps=4", "--sweep_steps=3"],
+    "interpolate": [
+        "--chairs=0,2,1",
+        "--steps=3",
+        "--mixture=0.2,0.3,0.5",
+        "--azimuths=30,200",
+        "--view_steps=4",
+        "--sweep_steps=3",
+    ],
     "arithmetic": ["--chairs=2,1,1", "--azimuths=30,150"],
     "sample": ["--num_samples=3", "--azimuths=0,90,180,270"],
-    "units": ["--layers=joint_fc2,rgb_uconv1", "--units=0,3,11",
-              "--knockout=2,5", "--chair=1"],
+    "units": [
+        "--layers=joint_fc2,rgb_uconv1",
+        "--units=0,3,11",
+        "--knockout=2,5",
+        "--chair=1",
+    ],
     "evaluate": [],
 }
 
@@ -65,8 +75,10 @@ class ExploreRuns:
             else:
                 out = os.path.join(root, name)
                 flags.append(f"--out={out}")
-            self._runs[name] = (self._pool.submit(
-                run_script, name, *flags, *args, cwd=cwd), out)
+            self._runs[name] = (
+                self._pool.submit(run_script, name, *flags, *args, cwd=cwd),
+                out,
+            )
 
     def result(self, name):
         """(CompletedProcess, output folder) of the script's run."""

@@ -39,18 +39,26 @@ def test_table_and_checkerboard(explore_runs, tiny_generator_and_data):
     model, data = tiny_generator_and_data
     expected = heldout_table.evaluate(model, data, "views")
     assert table["holdout"] == expected["holdout"] == "views"
-    assert set(table["subsets"]) == set(expected["subsets"]) == {
-        "train_views", "heldout_views", "nearest_view_baseline"}
+    assert (
+        set(table["subsets"])
+        == set(expected["subsets"])
+        == {"train_views", "heldout_views", "nearest_view_baseline"}
+    )
     _assert_same(table["subsets"], expected["subsets"], "subsets")
-    _assert_same(table["heldout_by_azimuth"], expected["heldout_by_azimuth"],
-                 "heldout_by_azimuth")
-    train, heldout = (table["subsets"][k] for k in ("train_views",
-                                                    "heldout_views"))
+    _assert_same(
+        table["heldout_by_azimuth"],
+        expected["heldout_by_azimuth"],
+        "heldout_by_azimuth",
+    )
+    train, heldout = (table["subsets"][k] for k in ("train_views", "heldout_views"))
     assert (train["images"], heldout["images"]) == (3 * 48, 3 * 14)
     uconvs = ["mask_uconv1", "rgb_uconv1", "mask_uconv2", "rgb_uconv2"]
     measured = checkerboard.measure(model)
-    assert set(table["checkerboard"]) == set(measured) == set(uconvs) | {
-        "uniform_kernel_reference"}
+    assert (
+        set(table["checkerboard"])
+        == set(measured)
+        == set(uconvs) | {"uniform_kernel_reference"}
+    )
     _assert_same(table["checkerboard"], measured, "checkerboard")
     with open(os.path.join(out, "evaluation.md")) as f:
         text = f.read()
@@ -71,13 +79,19 @@ def test_bad_runs_exit_2_with_one_paragraph(tiny_run, tmp_path):
     with zipfile.ZipFile(damaged / "generator.keras", "w") as archive:
         archive.writestr("config.json", "{")
     for args, message in [
-        ([f"--generator={os.path.join(tiny_run, 'generator.keras')}"],
-         "experiments.evaluate needs the real chair images"),
-        ([f"--workdir={damaged}"],
-         "generator.keras is damaged or not a Keras model: it lacks "
-         "metadata.json, model.weights.h5"),
-        ([f"--workdir={tiny_run}", "--num_chairs=5"],
-         "--num_chairs cannot be used with --workdir"),
+        (
+            [f"--generator={os.path.join(tiny_run, 'generator.keras')}"],
+            "experiments.evaluate needs the real chair images",
+        ),
+        (
+            [f"--workdir={damaged}"],
+            "generator.keras is damaged or not a Keras model: it lacks "
+            "metadata.json, model.weights.h5",
+        ),
+        (
+            [f"--workdir={tiny_run}", "--num_chairs=5"],
+            "--num_chairs cannot be used with --workdir",
+        ),
     ]:
         result = run_script("evaluate", f"--out={tmp_path / 'o'}", *args)
         assert_user_error(result, message)

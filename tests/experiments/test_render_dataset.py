@@ -10,8 +10,13 @@ from tests.scripts import assert_user_error, run_script
 
 def test_writes_a_sheet_of_styles_by_views(tmp_path):
     out = tmp_path / "sheets" / "chairs.png"
-    result = run_script("render_dataset", f"--out={out}", "--num_chairs=2", "--resolution=32",
-                        "--views=0,20,31")
+    result = run_script(
+        "render_dataset",
+        f"--out={out}",
+        "--num_chairs=2",
+        "--resolution=32",
+        "--views=0,20,31",
+    )
     assert result.returncode == 0, result.stderr
     assert "2 chairs (rows) x 3 views" in result.stdout
     assert "0/20, 232/20, 0/30" in result.stdout
@@ -23,8 +28,8 @@ def test_writes_a_sheet_of_styles_by_views(tmp_path):
         chair_family.chair_style(0, 1), [232.0], [20.0], resolution=32
     )[0][0]
     y = x = grids.GUTTER + step
-    np.testing.assert_array_equal(sheet[y:y + 32, x:x + 32], image)
-    assert np.all(sheet[:grids.GUTTER] == grids.GUTTER_VALUE)
+    np.testing.assert_array_equal(sheet[y : y + 32, x : x + 32], image)
+    assert np.all(sheet[: grids.GUTTER] == grids.GUTTER_VALUE)
     assert [p.name for p in out.parent.iterdir()] == ["chairs.png"]  # no temp file left
 
 

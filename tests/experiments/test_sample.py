@@ -22,7 +22,8 @@ def test_new_chairs(explore_runs):
     with Image.open(picture) as image:
         # 3 samples x (4 views + the nearest training chair).
         assert image.size[::-1] == figures.figure_size(
-            3, 5, 64, row_labels=True, col_labels=True, title=True)
+            3, 5, 64, row_labels=True, col_labels=True, title=True
+        )
     with open(summary) as f:
         stored = json.load(f)
     assert len(stored["nearest_training_chair"]) == 3
@@ -35,10 +36,14 @@ def test_bad_flags_exit_2_with_one_paragraph(tiny_run, tmp_path):
     unfinished.mkdir()
     shutil.copy(os.path.join(tiny_run, "config.json"), unfinished)
     for args, message in [
-        ([f"--workdir={tiny_run}", "--num_samples=0"],
-         "--num_samples must be at least 1"),
-        ([f"--workdir={unfinished}"],
-         "has no generator.keras yet: its training has not finished"),
+        (
+            [f"--workdir={tiny_run}", "--num_samples=0"],
+            "--num_samples must be at least 1",
+        ),
+        (
+            [f"--workdir={unfinished}"],
+            "has no generator.keras yet: its training has not finished",
+        ),
     ]:
         result = run_script("sample", f"--out={tmp_path / 'o'}", *args)
         assert_user_error(result, message)

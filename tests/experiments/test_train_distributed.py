@@ -19,9 +19,16 @@ from tests.conftest import TINY_RUN_FLAGS
 from tests.scripts import ROOT, assert_user_error, run_script, train_flags
 
 STEPS = 12
-FLAGS = [f"--{name}={value}" for name, value in {
-    **TINY_RUN_FLAGS, "steps": STEPS, "checkpoint_every": 4,
-    "sample_every": 100, "log_every": 2}.items()]
+FLAGS = [
+    f"--{name}={value}"
+    for name, value in {
+        **TINY_RUN_FLAGS,
+        "steps": STEPS,
+        "checkpoint_every": 4,
+        "sample_every": 100,
+        "log_every": 2,
+    }.items()
+]
 
 
 def _free_ports(count):
@@ -35,18 +42,35 @@ def _free_ports(count):
 
 
 def _tf_config(ports, index):
-    return json.dumps({"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
-                       "task": {"type": "worker", "index": index}})
+    return json.dumps(
+        {
+            "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
+            "task": {"type": "worker", "index": index},
+        }
+    )
 
 
 def _start_workers(workdir, data_dir, ports, logs):
     processes = []
     for index, log in enumerate(logs):
         env = {**os.environ, "TF_CONFIG": _tf_config(ports, index)}
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "experiments.train", f"--workdir={workdir}",
-             f"--data_dir={data_dir}", "--strategy=multi_worker", *FLAGS],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "experiments.train",
+                    f"--workdir={workdir}",
+                    f"--data_dir={data_dir}",
+                    "--strategy=multi_worker",
+                    *FLAGS,
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
     return processes
 
 
@@ -88,8 +112,12 @@ def test_two_workers_killed_and_restarted_equal_one_process(tmp_path):
     assert "Another worker of this run stopped" in survivor
     assert "Traceback" not in survivor
     assert sorted(os.listdir(workdir / "checkpoints")) == [
-        "checkpoint", "ckpt-4.data-00000-of-00001", "ckpt-4.index",
-        "ckpt-8.data-00000-of-00001", "ckpt-8.index"]
+        "checkpoint",
+        "ckpt-4.data-00000-of-00001",
+        "ckpt-4.index",
+        "ckpt-8.data-00000-of-00001",
+        "ckpt-8.index",
+    ]
 
     # Both start again: they restore the chief's step 8 and finish together.
     ports = _free_ports(2)
@@ -101,25 +129,35 @@ def test_two_workers_killed_and_restarted_equal_one_process(tmp_path):
         assert "restored step 8" in text and "step      12/12" in text, text
     # Only the chief wrote the run's files; the other worker nothing.
     assert sorted(os.listdir(workdir)) == [
-        "checkpoints", "config.json", "generator.keras", "heldout_views.png",
-        "log.txt", "metrics.json", "tensorboard", "turntable.gif"]
+        "checkpoints",
+        "config.json",
+        "generator.keras",
+        "heldout_views.png",
+        "log.txt",
+        "metrics.json",
+        "tensorboard",
+        "turntable.gif",
+    ]
     record = json.loads((workdir / "config.json").read_text())
-    assert (record["resolved"]["workers"], record["resolved"]["replicas"]) == (
-        2, 2)
+    assert (record["resolved"]["workers"], record["resolved"]["replicas"]) == (2, 2)
 
     # The same run in one process, with the same global batch (this one:
     # the same flags, parsed and trained here).
     from gen.training import trainer
 
-    trainer.train(*train_flags(f"--workdir={tmp_path / 'single'}",
-                               f"--data_dir={data_dir}", *FLAGS),
-                  echo=lambda line: None)
-    _assert_same_weights(_weights(workdir / "generator.keras"),
-                         _weights(tmp_path / "single" / "generator.keras"))
+    trainer.train(
+        *train_flags(
+            f"--workdir={tmp_path / 'single'}", f"--data_dir={data_dir}", *FLAGS
+        ),
+        echo=lambda line: None,
+    )
+    _assert_same_weights(
+        _weights(workdir / "generator.keras"),
+        _weights(tmp_path / "single" / "generator.keras"),
+    )
     ours = json.loads((workdir / "metrics.json").read_text())
     theirs = json.loads((tmp_path / "single" / "metrics.json").read_text())
-    assert ours["heldout"]["psnr"] == pytest.approx(theirs["heldout"]["psnr"],
-                                                    abs=0.01)
+    assert ours["heldout"]["psnr"] == pytest.approx(theirs["heldout"]["psnr"], abs=0.01)
 
 
 MIRRORED = textwrap.dedent("""
@@ -141,42 +179,67 @@ MIRRORED = textwrap.dedent("""
 
 
 @pytest.mark.slow(seconds=45)
-def test_mirrored_with_two_replicas_equals_one_replica(chairs_data_dir,
-                                                       tmp_path):
-    flags = {**TINY_RUN_FLAGS, "steps": 6, "checkpoint_every": 6,
-             "sample_every": 100, "data_dir": chairs_data_dir}
+def test_mirrored_with_two_replicas_equals_one_replica(chairs_data_dir, tmp_path):
+    flags = {
+        **TINY_RUN_FLAGS,
+        "steps": 6,
+        "checkpoint_every": 6,
+        "sample_every": 100,
+        "data_dir": chairs_data_dir,
+    }
     result = subprocess.run(
         [sys.executable, "-c", MIRRORED, json.dumps(flags), str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     scores = json.loads(result.stdout.strip().splitlines()[-1])
     for name in ("psnr", "mask_iou", "mse"):
         assert scores["mirrored"][name] == pytest.approx(
-            scores["default"][name], rel=1e-3), name
+            scores["default"][name], rel=1e-3
+        ), name
     record = json.loads((tmp_path / "mirrored" / "config.json").read_text())
     assert record["resolved"]["replicas"] == 2
     _assert_same_weights(
         _weights(tmp_path / "mirrored" / "generator.keras"),
-        _weights(tmp_path / "default" / "generator.keras"))
+        _weights(tmp_path / "default" / "generator.keras"),
+    )
 
 
-@pytest.mark.parametrize("tf_config, message", [
-    (None, "reads the cluster from the TF_CONFIG environment variable, which "
-           "is not set"),
-    ("{cluster", "TF_CONFIG is not valid JSON"),
-    ('{"cluster": {"worker": ["127.0.0.1:2"]}}',
-     "TF_CONFIG does not say which task this process is"),
-    ('{"cluster": {"worker": ["127.0.0.1:2"]}, '
-     '"task": {"type": "worker", "index": 3}}',
-     "TF_CONFIG's task worker 3 is not in its cluster, which has 1 worker "
-     "task(s)"),
-])
+@pytest.mark.parametrize(
+    "tf_config, message",
+    [
+        (
+            None,
+            "reads the cluster from the TF_CONFIG environment variable, which "
+            "is not set",
+        ),
+        ("{cluster", "TF_CONFIG is not valid JSON"),
+        (
+            '{"cluster": {"worker": ["127.0.0.1:2"]}}',
+            "TF_CONFIG does not say which task this process is",
+        ),
+        (
+            '{"cluster": {"worker": ["127.0.0.1:2"]}, '
+            '"task": {"type": "worker", "index": 3}}',
+            "TF_CONFIG's task worker 3 is not in its cluster, which has 1 worker "
+            "task(s)",
+        ),
+    ],
+)
 def test_tf_config_mistakes_exit_2(tmp_path, monkeypatch, tf_config, message):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     if tf_config is not None:
         monkeypatch.setenv("TF_CONFIG", tf_config)
-    result = run_script("train", f"--workdir={tmp_path / 'run'}",
-                        "--strategy=multi_worker", "--num_chairs=2",
-                        "--steps=2", timeout=300)
+    result = run_script(
+        "train",
+        f"--workdir={tmp_path / 'run'}",
+        "--strategy=multi_worker",
+        "--num_chairs=2",
+        "--steps=2",
+        timeout=300,
+    )
     assert_user_error(result, message)
     assert not (tmp_path / "run").exists()

@@ -17,8 +17,9 @@ def test_fail_wraps_at_spaces_only_and_exits_2(capsys):
     assert lines[0] == "error: No model file at"
     assert lines[1] == f"{path}."  # longer than a line, but whole
     assert all(len(line) <= 100 for line in lines if path not in line)
-    assert " ".join(lines) == (f"error: No model file at {path}. Check the "
-                               f"path. {words}")
+    assert " ".join(lines) == (
+        f"error: No model file at {path}. Check the path. {words}"
+    )
 
 
 NATIVE_LINES = [
@@ -37,16 +38,19 @@ NATIVE_LINES = [
 def test_native_log_lines_are_recognised_and_nothing_else():
     for line in NATIVE_LINES:
         assert cli._NATIVE_LOG_LINE.match(line), line
-    for line in (b"error: --steps must be a positive integer, got 0.",
-                 b"Inverted 3 chairs",
-                 b"E0000 is a name, not a log line",
-                 b"Traceback (most recent call last):"):
+    for line in (
+        b"error: --steps must be a positive integer, got 0.",
+        b"Inverted 3 chairs",
+        b"E0000 is a name, not a log line",
+        b"Traceback (most recent call last):",
+    ):
         assert not cli._NATIVE_LOG_LINE.match(line), line
 
 
 def _native(text):
-    return [line for line in text.splitlines()
-            if cli._NATIVE_LOG_LINE.match(line.encode())]
+    return [
+        line for line in text.splitlines() if cli._NATIVE_LOG_LINE.match(line.encode())
+    ]
 
 
 # A script written as every script in experiments/ is (gen.cli first), whose
@@ -80,8 +84,13 @@ def test_scripts_start_quietly_unless_verbose(monkeypatch, tmp_path):
     monkeypatch.setenv("PYTHONPATH", ROOT)
 
     def run(*args):
-        return subprocess.run([sys.executable, str(script), *args], cwd=ROOT,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, str(script), *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     message = "error: --num_chairs must be positive.\n"
     quiet = run()
@@ -93,8 +102,7 @@ def test_scripts_start_quietly_unless_verbose(monkeypatch, tmp_path):
     assert _native(loud.stderr), loud.stderr
 
 
-def test_verbose_is_asked_on_the_command_line_or_in_the_environment(
-        monkeypatch):
+def test_verbose_is_asked_on_the_command_line_or_in_the_environment(monkeypatch):
     monkeypatch.delenv(cli.VERBOSE_ENV, raising=False)
     assert not cli._verbose_requested(["prog", "--steps=3"])
     assert cli._verbose_requested(["prog", "--verbose"])

@@ -13,8 +13,9 @@ class Clock:
 
 def test_reports_count_rate_and_eta_every_few_seconds_and_at_the_end():
     clock, lines = Clock(), []
-    progress = Progress("build", total=10, unit="chairs", every_s=5.0,
-                        report=lines.append, clock=clock)
+    progress = Progress(
+        "build", total=10, unit="chairs", every_s=5.0, report=lines.append, clock=clock
+    )
     for _ in range(4):
         clock.now += 1.0
         progress.update()

@@ -39,8 +39,16 @@ def _parse(*argv, **kwargs):
 
 def test_flags_take_name_type_default_and_help_from_the_fields():
     toy, values = _parse("--out_dir=o")
-    assert toy.flag_names() == ["out_dir", "size", "mode", "rate", "on",
-                                "limit", "filters", "scale"]
+    assert toy.flag_names() == [
+        "out_dir",
+        "size",
+        "mode",
+        "rate",
+        "on",
+        "limit",
+        "filters",
+        "scale",
+    ]
     assert toy.config() == Toy(out="o")
     assert values["size"].default == 64
     assert values["size"].help == "Image size. One of 32, 64."
@@ -51,31 +59,49 @@ def test_flags_take_name_type_default_and_help_from_the_fields():
 
 
 def test_values_are_converted_and_checked_by_the_config():
-    toy, _ = _parse("--out_dir=o", "--size=32", "--mode=slow", "--rate=2",
-                    "--on", "--limit=7", "--filters=1,2,3", "--scale=0,255")
-    assert toy.config() == Toy(out="o", size=32, mode="slow", rate=2.0,
-                               on=True, limit=7, filters=(1, 2, 3),
-                               scale=(0.0, 255.0))
+    toy, _ = _parse(
+        "--out_dir=o",
+        "--size=32",
+        "--mode=slow",
+        "--rate=2",
+        "--on",
+        "--limit=7",
+        "--filters=1,2,3",
+        "--scale=0,255",
+    )
+    assert toy.config() == Toy(
+        out="o",
+        size=32,
+        mode="slow",
+        rate=2.0,
+        on=True,
+        limit=7,
+        filters=(1, 2, 3),
+        scale=(0.0, 255.0),
+    )
     assert toy.config(hidden=9).hidden == 9
     toy, _ = _parse("--out_dir=o", "--size=48")
-    with pytest.raises(UserError, match=r"^--size must be one of 32, 64; "
-                       r"got 48\.$"):
+    with pytest.raises(
+        UserError,
+        match=r"^--size must be one of 32, 64; "
+        r"got 48\.$",
+    ):
         toy.config()
     toy, _ = _parse("--out_dir=o", "--mode=slowest")
-    with pytest.raises(UserError, match="--mode must be one of fast, slow; "
-                       "got 'slowest'."):
+    with pytest.raises(
+        UserError, match="--mode must be one of fast, slow; got 'slowest'."
+    ):
         toy.config()
     toy, _ = _parse("--out_dir=o", "--filters=1,x")
-    with pytest.raises(UserError, match="--filters must be ints separated by "
-                       "commas, got '1,x'."):
+    with pytest.raises(
+        UserError, match="--filters must be ints separated by commas, got '1,x'."
+    ):
         toy.config()
     toy, _ = _parse("--out_dir=o", "--limit=0")
-    with pytest.raises(UserError, match="--limit must be a positive integer, "
-                       "got 0."):
+    with pytest.raises(UserError, match="--limit must be a positive integer, got 0."):
         toy.config()
     toy, _ = _parse("--out_dir=o", "--rate=-1")
-    with pytest.raises(UserError, match="--rate must be a positive number, "
-                       "got -1.0."):
+    with pytest.raises(UserError, match="--rate must be a positive number, got -1.0."):
         toy.config()
 
 
@@ -96,8 +122,7 @@ def test_only_and_exclude():
 
 def test_train_config_flags_are_its_fields():
     values = flags.FlagValues()
-    train = settings.define_flags(train_config.TrainConfig,
-                                  flag_values=values)
+    train = settings.define_flags(train_config.TrainConfig, flag_values=values)
     fields = dataclasses.fields(train_config.TrainConfig)
     assert train.flag_names() == [f.name for f in fields]
     for field in fields:
@@ -105,7 +130,8 @@ def test_train_config_flags_are_its_fields():
         if isinstance(default, tuple):  # list flags hold lists of strings
             default = [str(v) for v in default]
         assert values[field.name].default == default, field.name
-        assert values[field.name].help.startswith(
-            settings.info(field)["help"]), field.name
+        assert values[field.name].help.startswith(settings.info(field)["help"]), (
+            field.name
+        )
     values(["prog"])
     assert train.config() == train_config.TrainConfig()

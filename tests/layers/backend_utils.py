@@ -14,7 +14,8 @@ from keras import ops
 BACKEND = keras.backend.backend()
 
 tensorflow_only = pytest.mark.skipif(
-    BACKEND != "tensorflow", reason="TensorFlow-specific")
+    BACKEND != "tensorflow", reason="TensorFlow-specific"
+)
 
 # The TensorFlow run (the parent of `make test`) checks every combination of
 # the larger test matrices; the JAX and PyTorch reruns check a
@@ -43,23 +44,32 @@ def gradients(fn, *args):
         with tf.GradientTape() as tape:
             tape.watch(tensors)
             loss = fn(*tensors)
-        return [to_numpy(g) for g in tape.gradient(
-            loss, tensors, unconnected_gradients=tf.UnconnectedGradients.ZERO)]
+        return [
+            to_numpy(g)
+            for g in tape.gradient(
+                loss, tensors, unconnected_gradients=tf.UnconnectedGradients.ZERO
+            )
+        ]
     if BACKEND == "jax":
         import jax
 
         grads = jax.grad(fn, argnums=tuple(range(len(args))))(
-            *[jax.numpy.asarray(a) for a in args])
+            *[jax.numpy.asarray(a) for a in args]
+        )
         return [to_numpy(g) for g in grads]
     if BACKEND == "torch":
         import torch
 
         tensors = [torch.tensor(a, requires_grad=True) for a in args]
         fn(*tensors).backward()
-        return [np.zeros_like(a) if t.grad is None else t.grad.numpy()
-                for a, t in zip(args, tensors)]
-    raise ValueError(f"No gradients for Keras backend {BACKEND!r}: the layer "
-                     "tests run on tensorflow, jax and torch.")
+        return [
+            np.zeros_like(a) if t.grad is None else t.grad.numpy()
+            for a, t in zip(args, tensors)
+        ]
+    raise ValueError(
+        f"No gradients for Keras backend {BACKEND!r}: the layer "
+        "tests run on tensorflow, jax and torch."
+    )
 
 
 def layer_gradients(layer, inputs, probe, **call_kwargs):
@@ -71,8 +81,8 @@ def layer_gradients(layer, inputs, probe, **call_kwargs):
 
     def loss(*args):
         outputs, _ = layer.stateless_call(
-            list(args[len(inputs):]), fixed, *args[:len(inputs)],
-            **call_kwargs)
+            list(args[len(inputs) :]), fixed, *args[: len(inputs)], **call_kwargs
+        )
         return ops.sum(ops.multiply(outputs, probe))
 
     return gradients(loss, *inputs, *weights)

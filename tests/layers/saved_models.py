@@ -25,8 +25,9 @@ def every_layer_model():
     image = keras.Input((8, 10, 3), name="image")
     pool = layers.MaxPoolingWithSwitches2D(2, name="pool")
     pooled, switches = pool(image)
-    tied = layers.TiedConv2D(4, 3, strides=2, activation="relu",
-                             bias_initializer="ones", name="tied")
+    tied = layers.TiedConv2D(
+        4, 3, strides=2, activation="relu", bias_initializer="ones", name="tied"
+    )
     back = tied(tied(pooled), transpose=True)
     encoder = layers.TiedConv2D(3, 3, padding="valid", name="encoder_only")
     switch = layers.SwitchUnpooling2D(2, name="switch_unpool")(back, switches)
@@ -35,20 +36,26 @@ def every_layer_model():
     switch3 = overlapping.matching_unpooling(name="switch_unpool3")(p3, s3)
     corner = layers.FixedCornerUnpooling2D(2, (1, 0), name="corner")(pooled)
     random = layers.RandomUnpooling2D(2, seed=3, name="random")(pooled)
-    uconvs = [layers.UnpoolConv2D(2, 3, implementation=implementation,
-                                  bias_initializer="ones",
-                                  name=f"uconv_{implementation}")(pooled)
-              for implementation in ("auto", "phases", "subpixel",
-                                     "transpose")]
+    uconvs = [
+        layers.UnpoolConv2D(
+            2,
+            3,
+            implementation=implementation,
+            bias_initializer="ones",
+            name=f"uconv_{implementation}",
+        )(pooled)
+        for implementation in ("auto", "phases", "subpixel", "transpose")
+    ]
     mixed = keras.layers.Concatenate(name="mixed")(
-        [switch, switch3, corner, random] + uconvs)
-    return keras.Model(image, {"mixed": mixed,
-                               "encoded": encoder(image)}, name="every_layer")
+        [switch, switch3, corner, random] + uconvs
+    )
+    return keras.Model(
+        image, {"mixed": mixed, "encoded": encoder(image)}, name="every_layer"
+    )
 
 
 def _inputs():
-    return np.random.default_rng(0).normal(size=(2, 8, 10, 3)).astype(
-        "float32")
+    return np.random.default_rng(0).normal(size=(2, 8, 10, 3)).astype("float32")
 
 
 def _outputs(model, x):
@@ -62,9 +69,14 @@ def save(folder):
     model = every_layer_model()
     # Non-zero weights everywhere, so that every weight shows in the outputs.
     rng = np.random.default_rng(2)
-    model.set_weights([rng.normal(size=w.shape).astype(w.dtype)
-                       if "float" in str(w.dtype) else to_numpy(w)
-                       for w in model.weights])
+    model.set_weights(
+        [
+            rng.normal(size=w.shape).astype(w.dtype)
+            if "float" in str(w.dtype)
+            else to_numpy(w)
+            for w in model.weights
+        ]
+    )
     x = _inputs()
     model.save(os.path.join(folder, FILE))
     np.savez(os.path.join(folder, ARRAYS), x=x, **_outputs(model, x))
@@ -72,13 +84,18 @@ def save(folder):
 
 def check(folder):
     expected = np.load(os.path.join(folder, ARRAYS))
-    loaded = keras.models.load_model(os.path.join(folder, FILE),
-                                     safe_mode=True)
+    loaded = keras.models.load_model(os.path.join(folder, FILE), safe_mode=True)
     assert [w.name for w in loaded.get_layer("tied").weights] == [
-        "kernel", "bias", "transpose_bias"]
+        "kernel",
+        "bias",
+        "transpose_bias",
+    ]
     assert [w.name for w in loaded.get_layer("encoder_only").weights] == [
-        "kernel", "bias"]
+        "kernel",
+        "bias",
+    ]
     outputs = _outputs(loaded, expected["x"])
     for name in ("mixed", "encoded"):
-        np.testing.assert_allclose(outputs[name], expected[name], rtol=1e-5,
-                                   atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(
+            outputs[name], expected[name], rtol=1e-5, atol=1e-5, err_msg=name
+        )

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 if keras.backend.backend() != "tensorflow":
-    pytest.skip("backend-independent; checked against TensorFlow's ops",
-                allow_module_level=True)
+    pytest.skip(
+        "backend-independent; checked against TensorFlow's ops", allow_module_level=True
+    )
 
 import tensorflow as tf  # noqa: E402
 
@@ -37,16 +38,14 @@ def test_guide_examples():
 
 @pytest.mark.parametrize("padding", ["valid", "same", 1, (0, 2)])
 def test_conv_output_size_matches_tf(padding):
-    for i, k, s, d in itertools.product(range(1, 10), range(1, 5), range(1, 4),
-                                        (1, 2)):
+    for i, k, s, d in itertools.product(range(1, 10), range(1, 5), range(1, 4), (1, 2)):
         if s > 1 and d > 1:
             continue  # TensorFlow has no strided dilated convolution.
         expected = arithmetic.conv_output_size(i, k, s, padding, d)
         keff = k + (k - 1) * (d - 1)
         pad = padding if isinstance(padding, str) else None
         if pad is None:
-            before, after = ((padding, padding) if isinstance(padding, int)
-                             else padding)
+            before, after = (padding, padding) if isinstance(padding, int) else padding
             pad = [[0, 0], [before, after], [0, 0], [0, 0]]
             if i + before + after < keff:
                 assert expected == 0
@@ -54,9 +53,13 @@ def test_conv_output_size_matches_tf(padding):
         elif pad == "valid" and i < keff:
             assert expected == 0
             continue
-        y = tf.nn.conv2d(tf.zeros((1, i, 3, 1)), tf.zeros((k, 1, 1, 1)),
-                         strides=(s, 1), padding=pad.upper() if isinstance(
-                             pad, str) else pad, dilations=(d, 1))
+        y = tf.nn.conv2d(
+            tf.zeros((1, i, 3, 1)),
+            tf.zeros((k, 1, 1, 1)),
+            strides=(s, 1),
+            padding=pad.upper() if isinstance(pad, str) else pad,
+            dilations=(d, 1),
+        )
         assert y.shape[1] == expected, (i, k, s, d, padding)
 
 
@@ -65,8 +68,7 @@ def test_pool_output_size_matches_tf(padding):
     for i, k, s in itertools.product(range(1, 10), range(1, 5), range(1, 4)):
         if padding == "valid" and i < k:
             continue
-        y = tf.nn.max_pool2d(tf.zeros((1, i, 1, 1)), (k, 1), (s, 1),
-                             padding.upper())
+        y = tf.nn.max_pool2d(tf.zeros((1, i, 1, 1)), (k, 1), (s, 1), padding.upper())
         assert arithmetic.pool_output_size(i, k, s, padding) == y.shape[1]
 
 
@@ -74,14 +76,15 @@ def test_pool_output_size_matches_tf(padding):
 def test_transposed_size_matches_keras_conv2d_transpose(padding):
     for i, k, s in itertools.product(range(1, 6), (1, 2, 3, 5), (1, 2, 3)):
         for a in [None] + list(range(s)):
-            layer = keras.layers.Conv2DTranspose(1, (k, 1), strides=(s, 1),
-                                                 padding=padding,
-                                                 output_padding=None if a is None
-                                                 else (a, 0))
-            expected = arithmetic.transposed_conv_output_size(i, k, s, padding,
-                                                              a)
-            if expected < 1 or (padding == "same" and k % 2 == 0
-                                and a is not None):
+            layer = keras.layers.Conv2DTranspose(
+                1,
+                (k, 1),
+                strides=(s, 1),
+                padding=padding,
+                output_padding=None if a is None else (a, 0),
+            )
+            expected = arithmetic.transposed_conv_output_size(i, k, s, padding, a)
+            if expected < 1 or (padding == "same" and k % 2 == 0 and a is not None):
                 # TensorFlow cannot run Keras' even-kernel "same" transpose
                 # with an explicit output_padding (it needs uneven padding).
                 continue
@@ -97,9 +100,9 @@ def test_output_padding_restores_forward_size(padding):
         a = arithmetic.transposed_output_padding(i, k, s, padding)
         assert 0 <= a < s
         forward = keras.layers.Conv2D(1, (k, 1), strides=(s, 1), padding=padding)
-        back = keras.layers.Conv2DTranspose(1, (k, 1), strides=(s, 1),
-                                            padding=padding,
-                                            output_padding=(a, 0))
+        back = keras.layers.Conv2DTranspose(
+            1, (k, 1), strides=(s, 1), padding=padding, output_padding=(a, 0)
+        )
         x = np.zeros((1, i, 1, 1), "float32")
         assert back(forward(x)).shape[1] == i, (i, k, s, padding)
 

@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 
 import layers
-from tests.layers.backend_utils import (jit_compile_setting, matrix,
-                                        tensorflow_only, to_numpy)
+from tests.layers.backend_utils import (
+    jit_compile_setting,
+    matrix,
+    tensorflow_only,
+    to_numpy,
+)
 
 
 def _unpool_model():
@@ -35,8 +39,10 @@ def _uconv_model():
     inputs = keras.Input((2, 2, 3))
     h = layers.UnpoolConv2D(4, 5, activation="relu")(inputs)
     h = layers.UnpoolConv2D(3, 3, implementation="transpose")(h)
-    return keras.Model(inputs, layers.UnpoolConv2D(2, 3, size=3, corner=(1, 2),
-                                                   implementation="subpixel")(h))
+    return keras.Model(
+        inputs,
+        layers.UnpoolConv2D(2, 3, size=3, corner=(1, 2), implementation="subpixel")(h),
+    )
 
 
 def _tied_model():
@@ -58,11 +64,25 @@ LAYER_INSTANCES = [
     layers.RandomUnpooling2D(3, seed=4),
     layers.MaxPoolingWithSwitches2D((2, 3), (1, 2), "same"),
     layers.SwitchUnpooling2D(3, 2, "same"),
-    layers.UnpoolConv2D(7, (3, 5), size=(2, 3), corner=(1, 0),
-                        activation="tanh", use_bias=False,
-                        kernel_regularizer="l2", implementation="phases"),
-    layers.TiedConv2D(6, 3, strides=2, padding="valid", activation="relu",
-                      transpose_activation="sigmoid", bias_initializer="ones"),
+    layers.UnpoolConv2D(
+        7,
+        (3, 5),
+        size=(2, 3),
+        corner=(1, 0),
+        activation="tanh",
+        use_bias=False,
+        kernel_regularizer="l2",
+        implementation="phases",
+    ),
+    layers.TiedConv2D(
+        6,
+        3,
+        strides=2,
+        padding="valid",
+        activation="relu",
+        transpose_activation="sigmoid",
+        bias_initializer="ones",
+    ),
 ]
 
 
@@ -78,7 +98,8 @@ def test_get_config_round_trips(layer):
     clone = type(layer).from_config(config)
     assert clone.get_config() == config
     restored = keras.saving.deserialize_keras_object(
-        keras.saving.serialize_keras_object(layer))
+        keras.saving.serialize_keras_object(layer)
+    )
     assert type(restored) is type(layer)
     assert restored.get_config() == config
     registered = keras.saving.serialize_keras_object(layer)["registered_name"]
@@ -100,8 +121,9 @@ def test_saved_model_loads_with_safe_mode(name, tmp_path):
     path = tmp_path / f"{name}.keras"
     model.save(path)
     loaded = keras.models.load_model(path, safe_mode=True)
-    np.testing.assert_allclose(to_numpy(loaded(x)), to_numpy(model(x)),
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(loaded(x)), to_numpy(model(x)), rtol=1e-6, atol=1e-6
+    )
     assert len(loaded.weights) == len(model.weights)
 
 
@@ -121,8 +143,9 @@ def test_compiled_fit_keeps_its_compilation(name):
 
 
 @pytest.mark.parametrize("name", MODELS)
-@pytest.mark.parametrize("policy", matrix(["bfloat16", "mixed_bfloat16"],
-                                           ["mixed_bfloat16"]))
+@pytest.mark.parametrize(
+    "policy", matrix(["bfloat16", "mixed_bfloat16"], ["mixed_bfloat16"])
+)
 def test_bfloat16_policies(name, policy):
     reference = MODELS[name][0]()
     x = _inputs(name)
@@ -133,8 +156,7 @@ def test_bfloat16_policies(name, policy):
     y = model(x)
     assert keras.backend.standardize_dtype(y.dtype) == "bfloat16"
     variable_dtype = "float32" if policy == "mixed_bfloat16" else "bfloat16"
-    assert all(w.dtype == variable_dtype for w in model.weights
-               if w.trainable)
+    assert all(w.dtype == variable_dtype for w in model.weights if w.trainable)
     y = to_numpy(keras.ops.cast(y, "float32"))
     model.compile(optimizer="sgd", loss="mse")
     model.train_on_batch(x, y)
@@ -153,9 +175,9 @@ def test_xla_with_unknown_batch_size(name):
 
     model = MODELS[name][0]()
     spec = tf.TensorSpec((None,) + tuple(model.input_shape[1:]), tf.float32)
-    run = tf.function(lambda t: model(t), jit_compile=True,
-                      input_signature=[spec])
+    run = tf.function(lambda t: model(t), jit_compile=True, input_signature=[spec])
     for batch in (1, 3):
         x = _inputs(name, batch=batch)
-        np.testing.assert_allclose(to_numpy(run(x)), to_numpy(model(x)),
-                                   rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            to_numpy(run(x)), to_numpy(model(x)), rtol=1e-5, atol=1e-5
+        )

@@ -8,28 +8,32 @@ import pytest
 import layers
 from layers import switch_pooling
 from tests import references
-from tests.layers.backend_utils import (compiled, gradients, matrix,
-                                        tensorflow_only, to_numpy)
+from tests.layers.backend_utils import (
+    compiled,
+    gradients,
+    matrix,
+    tensorflow_only,
+    to_numpy,
+)
 
 CONFIGS = [
     # pool, strides, padding, input (H, W)
     ((2, 2), (2, 2), "valid", (4, 6)),
-    ((2, 2), (2, 2), "valid", (5, 7)),      # odd sizes: last row/col unused
+    ((2, 2), (2, 2), "valid", (5, 7)),  # odd sizes: last row/col unused
     ((2, 2), (2, 2), "same", (5, 7)),
-    ((3, 3), (2, 2), "valid", (7, 6)),      # overlapping windows
+    ((3, 3), (2, 2), "valid", (7, 6)),  # overlapping windows
     ((3, 3), (2, 2), "same", (6, 5)),
-    ((3, 3), (1, 1), "same", (4, 5)),       # heavy overlap
+    ((3, 3), (1, 1), "same", (4, 5)),  # heavy overlap
     ((2, 3), (1, 2), "valid", (5, 8)),
-    ((2, 2), (3, 3), "same", (7, 8)),       # gaps between windows
-    ((1, 1), (3, 3), "same", (9, 7)),       # windows cover less than the input
+    ((2, 2), (3, 3), "same", (7, 8)),  # gaps between windows
+    ((1, 1), (3, 3), "same", (9, 7)),  # windows cover less than the input
 ]
 
 
 def _random_input(hw, seed, channels=3, batch=2, ties=False):
     rng = np.random.default_rng(seed)
     if ties:
-        return rng.integers(0, 3, size=(batch,) + hw + (channels,)).astype(
-            "float32")
+        return rng.integers(0, 3, size=(batch,) + hw + (channels,)).astype("float32")
     return rng.normal(size=(batch,) + hw + (channels,)).astype("float32")
 
 
@@ -52,16 +56,18 @@ def test_matches_numpy_deconvnet(pool, strides, padding, hw, ties):
     x_t = keras.ops.convert_to_tensor(x)
     np.testing.assert_array_equal(
         to_numpy(switch_pooling.pool_by_windows(x_t, pool, strides, padding)),
-        ref_pooled)
-    y = switch_pooling.unpool_by_windows(keras.ops.convert_to_tensor(updates),
-                                         x_t, pool, strides, padding)
+        ref_pooled,
+    )
+    y = switch_pooling.unpool_by_windows(
+        keras.ops.convert_to_tensor(updates), x_t, pool, strides, padding
+    )
     np.testing.assert_allclose(to_numpy(y), expected, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("pool, strides, padding, hw",
-                         matrix(CONFIGS[1:6], CONFIGS[1:6:2]))
-def test_gradients_reach_updates_and_the_pooled_input(pool, strides, padding,
-                                                      hw):
+@pytest.mark.parametrize(
+    "pool, strides, padding, hw", matrix(CONFIGS[1:6], CONFIGS[1:6:2])
+)
+def test_gradients_reach_updates_and_the_pooled_input(pool, strides, padding, hw):
     x = _random_input(hw, seed=4, ties=True)
     probe = _random_input(hw, seed=9)
     pool_layer = layers.MaxPoolingWithSwitches2D(pool, strides, padding)
@@ -85,8 +91,7 @@ def test_gradients_reach_updates_and_the_pooled_input(pool, strides, padding,
     (grad_x,) = gradients(through_pooling, x)
     grad_updates, grad_switches = gradients(through_updates, updates, x)
     np.testing.assert_allclose(grad_x, expected_x, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(grad_updates, expected_updates, rtol=1e-6,
-                               atol=1e-6)
+    np.testing.assert_allclose(grad_updates, expected_updates, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(grad_switches, 0)  # switches carry none
 
 
@@ -98,8 +103,7 @@ def test_ties_go_to_the_first_maximum_in_row_major_order(compile_it):
     x[0, 1, 2, 0] = x[0, 0, 3, 0] = 0.5
     fn = lambda t: unpool(*pool(t))  # noqa: E731
     y = (compiled(fn) if compile_it else fn)(x)
-    np.testing.assert_array_equal(to_numpy(y)[0, :, :, 0],
-                                  [[1, 0, 1, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(to_numpy(y)[0, :, :, 0], [[1, 0, 1, 0], [0, 0, 0, 0]])
 
 
 def test_overlapping_windows_add():
@@ -109,15 +113,19 @@ def test_overlapping_windows_add():
     pool = layers.MaxPoolingWithSwitches2D((1, 3), (1, 2))
     pooled, switches = pool(x)
     np.testing.assert_array_equal(to_numpy(pooled)[0, 0, :, 0], [9, 9])
-    y = pool.matching_unpooling()(np.array([2, 5], "float32").reshape(1, 1, 2, 1),
-                                  switches)
+    y = pool.matching_unpooling()(
+        np.array([2, 5], "float32").reshape(1, 1, 2, 1), switches
+    )
     np.testing.assert_array_equal(to_numpy(y)[0, 0, :, 0], [0, 0, 7, 0, 0])
 
 
 def test_pooled_equals_keras_max_pooling():
     x = _random_input((9, 8), seed=3)
-    for pool, strides, padding in [(2, None, "valid"), (3, 2, "same"),
-                                   ((2, 3), (1, 2), "same")]:
+    for pool, strides, padding in [
+        (2, None, "valid"),
+        (3, 2, "same"),
+        ((2, 3), (1, 2), "same"),
+    ]:
         ours, _ = layers.MaxPoolingWithSwitches2D(pool, strides, padding)(x)
         theirs = keras.layers.MaxPooling2D(pool, strides, padding)(x)
         np.testing.assert_array_equal(to_numpy(ours), to_numpy(theirs))
@@ -133,8 +141,8 @@ def test_compiled_with_any_batch_size(padding):
         x = _random_input((7, 5), seed=batch, channels=2, batch=batch)
         pooled, where = references.max_pool_argmax(x, (3, 3), (2, 2), padding)
         np.testing.assert_allclose(
-            to_numpy(roundtrip(x)), references.switch_unpool(pooled, where,
-                                                             (7, 5)))
+            to_numpy(roundtrip(x)), references.switch_unpool(pooled, where, (7, 5))
+        )
 
 
 def test_unknown_spatial_size():
@@ -146,7 +154,8 @@ def test_unknown_spatial_size():
     x = _random_input((5, 3), seed=0, channels=2)
     pooled, where = references.max_pool_argmax(x, (2, 2), (2, 2), "same")
     np.testing.assert_allclose(
-        to_numpy(model(x)), references.switch_unpool(pooled, where, (5, 3)))
+        to_numpy(model(x)), references.switch_unpool(pooled, where, (5, 3))
+    )
 
 
 def test_switches_from_another_pooling_are_recomputed():
@@ -157,14 +166,14 @@ def test_switches_from_another_pooling_are_recomputed():
     updates = _random_input((2, 2), seed=3)
     y = layers.SwitchUnpooling2D(3)(updates, switches)
     _, where = references.max_pool_argmax(x, (3, 3), (3, 3), "valid")
-    np.testing.assert_allclose(to_numpy(y),
-                               references.switch_unpool(updates, where, (6, 6)))
+    np.testing.assert_allclose(
+        to_numpy(y), references.switch_unpool(updates, where, (6, 6))
+    )
 
 
 @tensorflow_only
 @pytest.mark.parametrize("kept", [True, False])
-def test_tensorflow_graphs_route_by_the_poolings_own_indices(kept,
-                                                            monkeypatch):
+def test_tensorflow_graphs_route_by_the_poolings_own_indices(kept, monkeypatch):
     # Outside XLA the pooling's argmax rides on the switches: the unpooling
     # finds no maximum again unless the switches lost it (here: a copy).
     import tensorflow as tf
@@ -190,7 +199,8 @@ def test_tensorflow_graphs_route_by_the_poolings_own_indices(kept,
     assert len(calls) == (1 if kept else 2)
     pooled, where = references.max_pool_argmax(x, (3, 3), (2, 2), "same")
     np.testing.assert_allclose(
-        to_numpy(y), references.switch_unpool(pooled * 2.0, where, (7, 6)))
+        to_numpy(y), references.switch_unpool(pooled * 2.0, where, (7, 6))
+    )
 
 
 def test_bad_arguments_and_inputs():
@@ -205,8 +215,9 @@ def test_bad_arguments_and_inputs():
     unpool = pool.matching_unpooling()
     with pytest.raises(ValueError, match="gives pooled maps of 3x3"):
         unpool(pooled[:, :2], switches)
-    with pytest.raises(ValueError, match="updates have 2 channels but the "
-                                         "switches have 3"):
+    with pytest.raises(
+        ValueError, match="updates have 2 channels but the switches have 3"
+    ):
         unpool(pooled[..., :2], switches)
     with pytest.raises(ValueError, match="switches must be the floating-point"):
         unpool(pooled, keras.ops.cast(switches, "int32"))

@@ -10,8 +10,7 @@ import pytest
 import layers
 from layers import arithmetic
 from tests import references
-from tests.layers.backend_utils import (compiled, layer_gradients, matrix,
-                                        to_numpy)
+from tests.layers.backend_utils import compiled, layer_gradients, matrix, to_numpy
 
 
 def _transposed_oracle(y, kernel, forward_hw, strides, padding):
@@ -23,10 +22,10 @@ def _transposed_oracle(y, kernel, forward_hw, strides, padding):
 @pytest.mark.parametrize("padding", ["same", "valid"])
 def test_adjoint_identity_odd_sizes_strides_1_to_3(padding):
     rng = np.random.default_rng(0)
-    for (h, w), k, s in itertools.product(matrix([(7, 5), (8, 9)], [(7, 5)]),
-                                          matrix((1, 3, 4), (3, 4)), (1, 2, 3)):
-        layer = layers.TiedConv2D(3, k, strides=s, padding=padding,
-                                  use_bias=False)
+    for (h, w), k, s in itertools.product(
+        matrix([(7, 5), (8, 9)], [(7, 5)]), matrix((1, 3, 4), (3, 4)), (1, 2, 3)
+    ):
+        layer = layers.TiedConv2D(3, k, strides=s, padding=padding, use_bias=False)
         x = rng.normal(size=(2, h, w, 2)).astype("float32")
         y_shape = layer.compute_output_shape(x.shape)
         y = rng.normal(size=y_shape).astype("float32")
@@ -51,8 +50,9 @@ def test_forward_is_conv2d_and_matches_numpy():
 @pytest.mark.parametrize("padding", ["same", "valid"])
 def test_transpose_matches_numpy_and_keras_conv2d_transpose(padding):
     rng = np.random.default_rng(2)
-    for h, k, s in itertools.product(matrix((9, 10), (9,)),
-                                     matrix((2, 3, 5), (2, 3)), (2, 3)):
+    for h, k, s in itertools.product(
+        matrix((9, 10), (9,)), matrix((2, 3, 5), (2, 3)), (2, 3)
+    ):
         layer = layers.TiedConv2D(4, k, strides=s, padding=padding)
         x = rng.normal(size=(1, h, h + 1, 2)).astype("float32")
         code = to_numpy(layer(x))
@@ -61,20 +61,21 @@ def test_transpose_matches_numpy_and_keras_conv2d_transpose(padding):
         ours = to_numpy(layer(code, transpose=True))
         kernel = to_numpy(layer.kernel)
         bias = to_numpy(layer.transpose_bias)
-        expected = _transposed_oracle(code, kernel, (h, h + 1), (s, s),
-                                      padding) + bias
+        expected = _transposed_oracle(code, kernel, (h, h + 1), (s, s), padding) + bias
         np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-5)
         try:
-            a = tuple(arithmetic.transposed_output_padding(size, k, s, padding)
-                      for size in (h, h + 1))
+            a = tuple(
+                arithmetic.transposed_output_padding(size, k, s, padding)
+                for size in (h, h + 1)
+            )
         except ValueError:
             continue  # no Conv2DTranspose restores this size
-        keras_t = keras.layers.Conv2DTranspose(2, k, strides=s, padding=padding,
-                                               output_padding=a)
+        keras_t = keras.layers.Conv2DTranspose(
+            2, k, strides=s, padding=padding, output_padding=a
+        )
         keras_t.build(code.shape)
         keras_t.set_weights([kernel, bias])
-        np.testing.assert_allclose(ours, to_numpy(keras_t(code)), rtol=1e-5,
-                                   atol=1e-5)
+        np.testing.assert_allclose(ours, to_numpy(keras_t(code)), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("padding, strides", [("same", 2), ("valid", 3)])
@@ -86,10 +87,10 @@ def test_gradients_match_numpy_both_directions(padding, strides):
     layer(code, transpose=True)
     kernel = to_numpy(layer.kernel)
     probe = rng.normal(size=code.shape).astype("float32")
-    grad_x, grad_kernel, grad_bias, grad_tbias = layer_gradients(
-        layer, [x], probe)
-    d_x, d_kernel = references.conv2d_gradients(x, kernel, probe,
-                                                (strides,) * 2, padding)
+    grad_x, grad_kernel, grad_bias, grad_tbias = layer_gradients(layer, [x], probe)
+    d_x, d_kernel = references.conv2d_gradients(
+        x, kernel, probe, (strides,) * 2, padding
+    )
     np.testing.assert_allclose(grad_x, d_x, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(grad_kernel, d_kernel, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(grad_bias, probe.sum(axis=(0, 1, 2)), rtol=1e-5)
@@ -99,17 +100,21 @@ def test_gradients_match_numpy_both_directions(padding, strides):
     # gradient for `code` is the forward convolution of the probe.
     probe_t = rng.normal(size=x.shape).astype("float32")
     grad_code, grad_kernel, grad_bias, grad_tbias = layer_gradients(
-        layer, [code], probe_t, transpose=True)
+        layer, [code], probe_t, transpose=True
+    )
     np.testing.assert_allclose(
-        grad_code, references.conv2d(probe_t, kernel, (strides,) * 2, padding),
-        rtol=1e-4, atol=1e-4)
+        grad_code,
+        references.conv2d(probe_t, kernel, (strides,) * 2, padding),
+        rtol=1e-4,
+        atol=1e-4,
+    )
     # sum(conv^T(code; k) * p) = sum(code * conv(p; k)): d/dk as conv's.
-    _, d_kernel = references.conv2d_gradients(probe_t, kernel, code,
-                                              (strides,) * 2, padding)
+    _, d_kernel = references.conv2d_gradients(
+        probe_t, kernel, code, (strides,) * 2, padding
+    )
     np.testing.assert_allclose(grad_kernel, d_kernel, rtol=1e-4, atol=1e-4)
     np.testing.assert_array_equal(grad_bias, 0)
-    np.testing.assert_allclose(grad_tbias, probe_t.sum(axis=(0, 1, 2)),
-                               rtol=1e-5)
+    np.testing.assert_allclose(grad_tbias, probe_t.sum(axis=(0, 1, 2)), rtol=1e-5)
 
 
 def test_compiled_with_any_batch_size():
@@ -118,11 +123,11 @@ def test_compiled_with_any_batch_size():
     layer(np.zeros((1, 4, 3, 3), "float32"), transpose=True)
     roundtrip = compiled(lambda t: layer(layer(t), transpose=True))
     for batch in (1, 3):
-        x = np.random.default_rng(batch).normal(size=(batch, 7, 6, 2)).astype(
-            "float32")
+        x = np.random.default_rng(batch).normal(size=(batch, 7, 6, 2)).astype("float32")
         expected = to_numpy(layer(to_numpy(layer(x)), transpose=True))
-        np.testing.assert_allclose(to_numpy(roundtrip(x)), expected,
-                                   rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            to_numpy(roundtrip(x)), expected, rtol=1e-5, atol=1e-5
+        )
 
 
 def test_one_kernel_through_save_and_load(tmp_path):
@@ -130,16 +135,13 @@ def test_one_kernel_through_save_and_load(tmp_path):
     conv = layers.TiedConv2D(5, 3, strides=2, activation="relu", name="tied")
     outputs = conv(conv(inputs), transpose=True)
     model = keras.Model(inputs, outputs)
-    assert [w.name for w in model.weights] == ["kernel", "bias",
-                                               "transpose_bias"]
+    assert [w.name for w in model.weights] == ["kernel", "bias", "transpose_bias"]
     x = np.random.default_rng(3).normal(size=(4, 9, 7, 3)).astype("float32")
     path = tmp_path / "m.keras"
     model.save(path)
     loaded = keras.models.load_model(path, safe_mode=True)
-    assert [w.name for w in loaded.weights] == ["kernel", "bias",
-                                                "transpose_bias"]
-    np.testing.assert_allclose(to_numpy(loaded(x)), to_numpy(model(x)),
-                               rtol=1e-6)
+    assert [w.name for w in loaded.weights] == ["kernel", "bias", "transpose_bias"]
+    np.testing.assert_allclose(to_numpy(loaded(x)), to_numpy(model(x)), rtol=1e-6)
 
     # One training step on the loaded model moves the kernel both calls use.
     tied = loaded.get_layer("tied")
@@ -150,10 +152,12 @@ def test_one_kernel_through_save_and_load(tmp_path):
     assert not np.allclose(to_numpy(tied.kernel), before)
     assert not np.allclose(to_numpy(tied(x)), encoded_before)
     code = to_numpy(tied(x))
-    expected = _transposed_oracle(code, to_numpy(tied.kernel), (9, 7), (2, 2),
-                                  "same") + to_numpy(tied.transpose_bias)
-    np.testing.assert_allclose(to_numpy(tied(code, transpose=True)), expected,
-                               rtol=1e-4, atol=1e-5)
+    expected = _transposed_oracle(
+        code, to_numpy(tied.kernel), (9, 7), (2, 2), "same"
+    ) + to_numpy(tied.transpose_bias)
+    np.testing.assert_allclose(
+        to_numpy(tied(code, transpose=True)), expected, rtol=1e-4, atol=1e-5
+    )
 
 
 def test_encoder_only_layer_has_no_transpose_bias_and_no_warning():
@@ -176,12 +180,13 @@ def test_files_with_a_transpose_bias_on_an_encoder_still_load(tmp_path):
     rng = np.random.default_rng(1)
     conv = layers.TiedConv2D(4, 3)
     conv.build((None, 5, 5, 2))
-    store = {"0": rng.normal(size=(3, 3, 2, 4)).astype("float32"),
-             "1": rng.normal(size=(4,)).astype("float32"),
-             "2": rng.normal(size=(2,)).astype("float32")}
+    store = {
+        "0": rng.normal(size=(3, 3, 2, 4)).astype("float32"),
+        "1": rng.normal(size=(4,)).astype("float32"),
+        "2": rng.normal(size=(2,)).astype("float32"),
+    }
     conv.load_own_variables(store)
-    assert [w.name for w in conv.weights] == ["kernel", "bias",
-                                              "transpose_bias"]
+    assert [w.name for w in conv.weights] == ["kernel", "bias", "transpose_bias"]
     for weight, key in zip(conv.weights, "012"):
         np.testing.assert_array_equal(to_numpy(weight), store[key])
     # A layer without biases refuses a store with the wrong count as Keras
@@ -196,8 +201,9 @@ def test_padding_defaults_to_same_and_says_so():
     assert layers.TiedConv2D(2, 3).padding == "same"
     assert keras.layers.Conv2D(2, 3).padding == "valid"
     doc = layers.TiedConv2D.__doc__
-    assert "defaults to ``\"same\"``, unlike `keras.layers.Conv2D`" in " ".join(
-        doc.split())
+    assert 'defaults to ``"same"``, unlike `keras.layers.Conv2D`' in " ".join(
+        doc.split()
+    )
 
 
 def test_unknown_spatial_size_uses_keras_default():

@@ -9,8 +9,13 @@ import pytest
 import layers
 from layers import unpool_conv
 from tests import references
-from tests.layers.backend_utils import (BACKEND, compiled, layer_gradients,
-                                        matrix, to_numpy)
+from tests.layers.backend_utils import (
+    BACKEND,
+    compiled,
+    layer_gradients,
+    matrix,
+    to_numpy,
+)
 
 IMPLEMENTATIONS = ("phases", "subpixel", "transpose")
 
@@ -26,14 +31,17 @@ def _close(y, reference, tol=1e-5):
 
 
 def _transpose_possible(kernel_size, size, corner):
-    pads = [unpool_conv.transpose_padding(k, s, d)
-            for k, s, d in zip(kernel_size, size, corner)]
+    pads = [
+        unpool_conv.transpose_padding(k, s, d)
+        for k, s, d in zip(kernel_size, size, corner)
+    ]
     return min(min(p) for p in pads) >= 0
 
 
 def _layer(implementation, kernel, bias, size, corner, x_shape):
-    layer = layers.UnpoolConv2D(kernel.shape[-1], kernel.shape[:2], size,
-                                corner, implementation=implementation)
+    layer = layers.UnpoolConv2D(
+        kernel.shape[-1], kernel.shape[:2], size, corner, implementation=implementation
+    )
     layer.build(x_shape)
     layer.set_weights([kernel, bias])
     return layer
@@ -46,24 +54,29 @@ def test_every_implementation_matches_numpy_every_corner(kernel_size, size):
     x = rng.normal(size=(2, 4, 5, 3)).astype("float32")
     kernel = rng.normal(size=(kernel_size, kernel_size, 3, 4)).astype("float32")
     bias = rng.normal(size=(4,)).astype("float32")
-    corners = matrix(list(itertools.product(range(size), repeat=2)),
-                     [(0, 0), (size - 1, 1), (1, size - 1)])
+    corners = matrix(
+        list(itertools.product(range(size), repeat=2)),
+        [(0, 0), (size - 1, 1), (1, size - 1)],
+    )
     for corner in corners:
         expected = _oracle(x, kernel, bias, (size, size), corner)
         for implementation in IMPLEMENTATIONS:
             if implementation == "transpose" and not _transpose_possible(
-                    (kernel_size,) * 2, (size, size), corner):
+                (kernel_size,) * 2, (size, size), corner
+            ):
                 with pytest.raises(ValueError, match="negative padding"):
-                    layers.UnpoolConv2D(4, kernel_size, size, corner,
-                                        implementation=implementation)
+                    layers.UnpoolConv2D(
+                        4, kernel_size, size, corner, implementation=implementation
+                    )
                 continue
-            layer = _layer(implementation, kernel, bias, (size, size), corner,
-                           x.shape)
+            layer = _layer(implementation, kernel, bias, (size, size), corner, x.shape)
             _close(to_numpy(layer(x)), expected)
 
 
-@pytest.mark.parametrize("kernel_size, size, corner", [
-    ((3, 5), (2, 3), (1, 2)), (4, 2, (1, 1)), ((2, 6), (3, 2), (2, 0))])
+@pytest.mark.parametrize(
+    "kernel_size, size, corner",
+    [((3, 5), (2, 3), (1, 2)), (4, 2, (1, 1)), ((2, 6), (3, 2), (2, 0))],
+)
 def test_rectangular_and_even_kernels(kernel_size, size, corner):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1, 3, 4, 2)).astype("float32")
@@ -74,15 +87,18 @@ def test_rectangular_and_even_kernels(kernel_size, size, corner):
     expected = _oracle(x, kernel, bias, size, corner)
     for implementation in IMPLEMENTATIONS:
         if implementation == "transpose" and not _transpose_possible(
-                kernel_size, size, corner):
+            kernel_size, size, corner
+        ):
             continue
         layer = _layer(implementation, kernel, bias, size, corner, x.shape)
         _close(to_numpy(layer(x)), expected)
 
 
 @pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
-@pytest.mark.parametrize("kernel_size, size, corner", matrix(
-    [(3, (2, 2), (0, 0)), (5, (2, 3), (1, 1))], [(5, (2, 3), (1, 1))]))
+@pytest.mark.parametrize(
+    "kernel_size, size, corner",
+    matrix([(3, (2, 2), (0, 0)), (5, (2, 3), (1, 1))], [(5, (2, 3), (1, 1))]),
+)
 def test_gradients_match_numpy(implementation, kernel_size, size, corner):
     rng = np.random.default_rng(5)
     x = rng.normal(size=(2, 3, 4, 2)).astype("float32")
@@ -93,7 +109,7 @@ def test_gradients_match_numpy(implementation, kernel_size, size, corner):
     grad_x, grad_kernel, grad_bias = layer_gradients(layer, [x], probe)
     unpooled = references.fixed_corner_unpool(x, size, corner)
     d_unpooled, d_kernel = references.conv2d_gradients(unpooled, kernel, probe)
-    _close(grad_x, d_unpooled[:, corner[0]::size[0], corner[1]::size[1]])
+    _close(grad_x, d_unpooled[:, corner[0] :: size[0], corner[1] :: size[1]])
     _close(grad_kernel, d_kernel)
     _close(grad_bias, probe.sum(axis=(0, 1, 2)))
 
@@ -125,17 +141,25 @@ def test_kernel_has_conv2d_layout_and_auto_choice():
     layer.build((None, 16, 16, 256))
     assert tuple(layer.kernel.shape) == (5, 5, 256, 92)
     # "auto" follows the measured rules in the module docstring.
-    rules = {"tensorflow": [(256, "float32", "phases"), (92, "float32", "phases"),
-                            (16, "float32", "phases"), (3, "float32", "subpixel"),
-                            (92, "mixed_bfloat16", "phases"),
-                            (32, "bfloat16", "subpixel")],
-             "torch": [(256, "float32", "phases"), (92, "float32", "subpixel"),
-                       (3, "float32", "subpixel"),
-                       (128, "mixed_bfloat16", "phases")]}
+    rules = {
+        "tensorflow": [
+            (256, "float32", "phases"),
+            (92, "float32", "phases"),
+            (16, "float32", "phases"),
+            (3, "float32", "subpixel"),
+            (92, "mixed_bfloat16", "phases"),
+            (32, "bfloat16", "subpixel"),
+        ],
+        "torch": [
+            (256, "float32", "phases"),
+            (92, "float32", "subpixel"),
+            (3, "float32", "subpixel"),
+            (128, "mixed_bfloat16", "phases"),
+        ],
+    }
     rules["jax"] = rules["tensorflow"]
     for filters, dtype, expected in rules[BACKEND]:
-        chosen = layers.UnpoolConv2D(filters, 5,
-                                     dtype=dtype).resolved_implementation
+        chosen = layers.UnpoolConv2D(filters, 5, dtype=dtype).resolved_implementation
         assert chosen == expected, (filters, dtype)
     assert unpool_conv.auto_implementation(92, "float32", "torch") == "subpixel"
     assert unpool_conv.auto_implementation(92, "float32", "jax") == "phases"

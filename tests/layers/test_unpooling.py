@@ -18,14 +18,16 @@ def test_fixed_corner_every_corner_matches_numpy(size):
     for corner in itertools.product(range(pair[0]), range(pair[1])):
         y = layers.FixedCornerUnpooling2D(size, corner)(x)
         np.testing.assert_array_equal(
-            to_numpy(y), references.fixed_corner_unpool(x, pair, corner))
+            to_numpy(y), references.fixed_corner_unpool(x, pair, corner)
+        )
 
 
 def test_fixed_corner_default_is_upper_left_as_in_paper():
     x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1) + 1
     y = to_numpy(layers.FixedCornerUnpooling2D()(x))[0, :, :, 0]
     np.testing.assert_array_equal(
-        y, [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]])
+        y, [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]]
+    )
 
 
 @pytest.mark.parametrize("size, corner", [(2, (1, 0)), ((2, 3), (1, 2))])
@@ -34,11 +36,14 @@ def test_fixed_corner_gradient_picks_the_corner(size, corner):
     x = np.ones((1, 2, 2, 1), "float32")
     pair = layer.size
     weights = np.arange(4 * pair[0] * pair[1], dtype="float32").reshape(
-        1, 2 * pair[0], 2 * pair[1], 1)
+        1, 2 * pair[0], 2 * pair[1], 1
+    )
     (grad,) = gradients(
-        lambda t: keras.ops.sum(keras.ops.multiply(layer(t), weights)), x)
+        lambda t: keras.ops.sum(keras.ops.multiply(layer(t), weights)), x
+    )
     np.testing.assert_array_equal(
-        grad, weights[:, corner[0]::pair[0], corner[1]::pair[1]])
+        grad, weights[:, corner[0] :: pair[0], corner[1] :: pair[1]]
+    )
 
 
 def test_random_unpooling_puts_each_value_once_in_its_cell():
@@ -66,10 +71,12 @@ def test_random_unpooling_is_seeded_and_fixed_corner_at_inference():
     b = layers.RandomUnpooling2D(2, seed=7)(x, training=True)
     np.testing.assert_array_equal(to_numpy(a), to_numpy(b))
     layer = layers.RandomUnpooling2D(2, seed=7)
-    assert not np.array_equal(to_numpy(layer(x, training=True)),
-                              to_numpy(layer(x, training=True)))
+    assert not np.array_equal(
+        to_numpy(layer(x, training=True)), to_numpy(layer(x, training=True))
+    )
     np.testing.assert_array_equal(
-        to_numpy(layer(x)), references.fixed_corner_unpool(x, (2, 2), (0, 0)))
+        to_numpy(layer(x)), references.fixed_corner_unpool(x, (2, 2), (0, 0))
+    )
 
 
 def test_random_unpooling_gradient_follows_the_values():
@@ -77,8 +84,7 @@ def test_random_unpooling_gradient_follows_the_values():
     # the gradient of sum(y * w) is w read where each value landed.
     layer = layers.RandomUnpooling2D(2, seed=5)
     x = np.random.default_rng(3).uniform(1, 2, (2, 3, 4, 2)).astype("float32")
-    weights = np.random.default_rng(4).normal(size=(2, 6, 8, 2)).astype(
-        "float32")
+    weights = np.random.default_rng(4).normal(size=(2, 6, 8, 2)).astype("float32")
     layer.build(x.shape)
     state = [v.value for v in layer.non_trainable_variables]  # the seed
 
@@ -86,31 +92,36 @@ def test_random_unpooling_gradient_follows_the_values():
         return layer.stateless_call([], state, t, training=True)[0]
 
     (grad,) = gradients(
-        lambda t: keras.ops.sum(keras.ops.multiply(unpool(t), weights)), x)
+        lambda t: keras.ops.sum(keras.ops.multiply(unpool(t), weights)), x
+    )
     placed = to_numpy(unpool(x)) != 0
     expected = (weights * placed).reshape(2, 3, 2, 4, 2, 2).sum(axis=(2, 4))
     np.testing.assert_allclose(grad, expected, rtol=1e-6)
 
 
-@pytest.mark.parametrize("cls", [layers.FixedCornerUnpooling2D,
-                                 layers.RandomUnpooling2D])
+@pytest.mark.parametrize(
+    "cls", [layers.FixedCornerUnpooling2D, layers.RandomUnpooling2D]
+)
 def test_compiles_with_any_batch_size(cls):
     layer = cls((2, 3))
     fn = compiled(lambda t: layer(t, training=False))
     for batch in (1, 3):
-        x = np.random.default_rng(batch).normal(size=(batch, 3, 4, 2)).astype(
-            "float32")
+        x = np.random.default_rng(batch).normal(size=(batch, 3, 4, 2)).astype("float32")
         np.testing.assert_array_equal(
-            to_numpy(fn(x)), references.fixed_corner_unpool(x, (2, 3), (0, 0)))
+            to_numpy(fn(x)), references.fixed_corner_unpool(x, (2, 3), (0, 0))
+        )
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"size": 0}, "`size` must be a positive int"),
-    ({"size": (2, 2, 2)}, "`size` must be a positive int or a pair"),
-    ({"size": 2, "corner": (2, 0)}, "inside the 2x2 unpooling cell"),
-    ({"size": (2, 3), "corner": (0, -1)}, "0 <= dx < 3"),
-    ({"data_format": "channels_first"}, "channels_last"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"size": 0}, "`size` must be a positive int"),
+        ({"size": (2, 2, 2)}, "`size` must be a positive int or a pair"),
+        ({"size": 2, "corner": (2, 0)}, "inside the 2x2 unpooling cell"),
+        ({"size": (2, 3), "corner": (0, -1)}, "0 <= dx < 3"),
+        ({"data_format": "channels_first"}, "channels_last"),
+    ],
+)
 def test_fixed_corner_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         layers.FixedCornerUnpooling2D(**kwargs)
@@ -123,8 +134,9 @@ def test_random_unpooling_bad_arguments():
         layers.RandomUnpooling2D(size=-1)
 
 
-@pytest.mark.parametrize("cls", [layers.FixedCornerUnpooling2D,
-                                 layers.RandomUnpooling2D])
+@pytest.mark.parametrize(
+    "cls", [layers.FixedCornerUnpooling2D, layers.RandomUnpooling2D]
+)
 def test_wrong_rank_input(cls):
     with pytest.raises(ValueError, match="ndim=4|rank 4"):
         cls()(np.zeros((2, 4, 4), "float32"))

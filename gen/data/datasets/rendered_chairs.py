@@ -83,7 +83,9 @@ def make_config(resolution, chair_list=()):
         name += f"_list-{digest}"
         description = f"{len(chair_list)} listed chairs at {resolution}x{resolution}."
     return RenderedChairsConfig(
-        name=name, description=description, resolution=resolution,
+        name=name,
+        description=description,
+        resolution=resolution,
         chair_list=tuple(chair_list),
     )
 
@@ -114,14 +116,15 @@ class RenderedChairs(tfds.core.GeneratorBasedBuilder):
         if chair_list is not None:
             if config is None:
                 config = self.DEFAULT_BUILDER_CONFIG_NAME
-            base = self.get_builder_config(config) if isinstance(config, str) else config
+            base = (
+                self.get_builder_config(config) if isinstance(config, str) else config
+            )
             if base is None:
                 raise UserError(
                     f"Unknown rendered_chairs config {config!r}: use one of "
                     f"{', '.join(c.name for c in self.BUILDER_CONFIGS)}."
                 )
-            listed = make_config(base.resolution,
-                                 files.read_chair_list(chair_list))
+            listed = make_config(base.resolution, files.read_chair_list(chair_list))
             config = _LIST_CONFIGS.setdefault(listed.name, listed).name
         super().__init__(config=config, **kwargs)
 
@@ -133,9 +136,13 @@ class RenderedChairs(tfds.core.GeneratorBasedBuilder):
     def _info(self):
         return tfds.core.DatasetInfo(
             builder=self,
-            description=__doc__.split("\n\n")[0] + " " + self.builder_config.description,
+            description=__doc__.split("\n\n")[0]
+            + " "
+            + self.builder_config.description,
             # The chair names are only known once the manual dir is listed.
-            features=chair_features(self.builder_config.resolution, with_chair_name=True),
+            features=chair_features(
+                self.builder_config.resolution, with_chair_name=True
+            ),
             homepage=files.HOMEPAGE,
             citation=_CITATION,
             metadata=tfds.core.MetadataDict(),
@@ -145,7 +152,9 @@ class RenderedChairs(tfds.core.GeneratorBasedBuilder):
         try:
             manual_dir = dl_manager.manual_dir
         except AssertionError as e:
-            match = re.search(r"Manual directory (.*?) does not exist or is empty", str(e))
+            match = re.search(
+                r"Manual directory (.*?) does not exist or is empty", str(e)
+            )
             where = match.group(1) if match else "The manual directory"
             raise UserError(
                 f"{where} does not exist or is empty: rendered_chairs is built from "
@@ -162,13 +171,16 @@ class RenderedChairs(tfds.core.GeneratorBasedBuilder):
                 f"not hold, e.g. {', '.join(unknown[:3])}: fix the list or the data."
             )
         skipped = {
-            name: len(chairs[name]) for name in wanted
+            name: len(chairs[name])
+            for name in wanted
             if len(chairs[name]) != chair_views.NUM_VIEWS
         }
         for name, count in skipped.items():
             logging.warning(
                 "rendered_chairs: chair %s has %d of %d views; skipped.",
-                name, count, chair_views.NUM_VIEWS,
+                name,
+                count,
+                chair_views.NUM_VIEWS,
             )
         names = [name for name in wanted if name not in skipped]
         if not names:
@@ -184,13 +196,17 @@ class RenderedChairs(tfds.core.GeneratorBasedBuilder):
     def _generate_examples(self, source, names, chairs):
         resolution = self.builder_config.resolution
         azimuths, elevations = chair_views.standard_views()
-        progress = Progress(f"rendered_chairs/{self.builder_config.name}", len(names), "chairs")
+        progress = Progress(
+            f"rendered_chairs/{self.builder_config.name}", len(names), "chairs"
+        )
         # PIL decodes without the GIL: decode a chair's views in parallel.
         with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
             for chair_id, name in enumerate(names):
                 paths = [chairs[name][v] for v in range(chair_views.NUM_VIEWS)]
                 where = [source.describe(p) for p in paths]
-                views = list(pool.map(files.decode, [source.read(p) for p in paths], where))
+                views = list(
+                    pool.map(files.decode, [source.read(p) for p in paths], where)
+                )
                 shapes = {v.shape for v in views}
                 if len(shapes) != 1:
                     raise UserError(
@@ -206,13 +222,16 @@ class RenderedChairs(tfds.core.GeneratorBasedBuilder):
                     )
                 images, masks = cropped
                 for view in range(chair_views.NUM_VIEWS):
-                    yield f"{name}_{view:02d}", {
-                        "image": images[view],
-                        "mask": masks[view],
-                        "chair_id": chair_id,
-                        "chair_name": name,
-                        "azimuth": azimuths[view],
-                        "elevation": elevations[view],
-                        "view_index": view,
-                    }
+                    yield (
+                        f"{name}_{view:02d}",
+                        {
+                            "image": images[view],
+                            "mask": masks[view],
+                            "chair_id": chair_id,
+                            "chair_name": name,
+                            "azimuth": azimuths[view],
+                            "elevation": elevations[view],
+                            "view_index": view,
+                        },
+                    )
                 progress.update()

@@ -109,18 +109,27 @@ def crop_views(views, resolution):
     side = max(height, width)
     square = np.full((len(views), side, side, 3), 255, np.uint8)
     y, x = (side - height) // 2, (side - width) // 2
-    square[:, y:y + height, x:x + width] = views[:, top:top + height, left:left + width]
+    square[:, y : y + height, x : x + width] = views[
+        :, top : top + height, left : left + width
+    ]
     size = (resolution, resolution)
-    images = np.stack([
-        np.asarray(Image.fromarray(v).resize(size, Image.Resampling.BOX)) for v in square
-    ])
+    images = np.stack(
+        [
+            np.asarray(Image.fromarray(v).resize(size, Image.Resampling.BOX))
+            for v in square
+        ]
+    )
     # The share of each output pixel that the chair covers, from the full-size
     # foreground: a mask of the resized image's non-white pixels would count
     # pixels the chair barely touches.
-    coverage = np.stack([
-        np.asarray(Image.fromarray(f.astype(np.float32)).resize(size, Image.Resampling.BOX))
-        for f in foreground(square)
-    ])
+    coverage = np.stack(
+        [
+            np.asarray(
+                Image.fromarray(f.astype(np.float32)).resize(size, Image.Resampling.BOX)
+            )
+            for f in foreground(square)
+        ]
+    )
     masks = coverage >= 0.5
     images[~masks] = 255
     return images, masks[..., None].astype(np.uint8)

@@ -96,7 +96,9 @@ class SyntheticChairs(tfds.core.GeneratorBasedBuilder):
         if num_chairs is not None or seed is not None:
             if config is None:
                 config = self.DEFAULT_BUILDER_CONFIG_NAME
-            base = self.get_builder_config(config) if isinstance(config, str) else config
+            base = (
+                self.get_builder_config(config) if isinstance(config, str) else config
+            )
             if base is None:
                 raise UserError(
                     f"Unknown synthetic_chairs config {config!r}: use a name like "
@@ -127,7 +129,8 @@ class SyntheticChairs(tfds.core.GeneratorBasedBuilder):
     def _info(self):
         config = self.builder_config
         names = [
-            chair_family.chair_style(config.seed, i).name for i in range(config.num_chairs)
+            chair_family.chair_style(config.seed, i).name
+            for i in range(config.num_chairs)
         ]
         return tfds.core.DatasetInfo(
             builder=self,
@@ -142,19 +145,24 @@ class SyntheticChairs(tfds.core.GeneratorBasedBuilder):
     def _generate_examples(self):
         config = self.builder_config
         azimuths, elevations = chair_views.standard_views()
-        progress = Progress(f"synthetic_chairs/{config.name}", config.num_chairs, "chairs")
+        progress = Progress(
+            f"synthetic_chairs/{config.name}", config.num_chairs, "chairs"
+        )
         for chair_id in range(config.num_chairs):
             style = chair_family.chair_style(config.seed, chair_id)
             images, masks = ray_caster.render_chair(
                 style, azimuths, elevations, resolution=config.resolution
             )
             for view in range(chair_views.NUM_VIEWS):
-                yield f"{chair_id:05d}_{view:02d}", {
-                    "image": images[view],
-                    "mask": masks[view],
-                    "chair_id": chair_id,
-                    "azimuth": azimuths[view],
-                    "elevation": elevations[view],
-                    "view_index": view,
-                }
+                yield (
+                    f"{chair_id:05d}_{view:02d}",
+                    {
+                        "image": images[view],
+                        "mask": masks[view],
+                        "chair_id": chair_id,
+                        "azimuth": azimuths[view],
+                        "elevation": elevations[view],
+                        "view_index": view,
+                    },
+                )
             progress.update()

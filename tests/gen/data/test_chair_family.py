@@ -29,17 +29,27 @@ def test_styles_cover_every_part_choice():
     assert len(set(np.round(widths, 4))) == len(styles)
     for s in styles:
         assert 0.38 <= s.seat_width <= 0.62
-        assert max(s.seat_color + s.frame_color + s.back_color) <= chair_family.MAX_ALBEDO
+        assert (
+            max(s.seat_color + s.frame_color + s.back_color) <= chair_family.MAX_ALBEDO
+        )
 
 
 def test_corners_are_the_rotated_box():
     angle = 0.3
     rotation = np.array(
-        [[np.cos(angle), 0, np.sin(angle)], [0, 1, 0], [-np.sin(angle), 0, np.cos(angle)]]
+        [
+            [np.cos(angle), 0, np.sin(angle)],
+            [0, 1, 0],
+            [-np.sin(angle), 0, np.cos(angle)],
+        ]
     )
     solid = chair_family.Solid(
-        center=np.array([1.0, 2.0, 3.0]), rotation=rotation,
-        half_extents=np.array([0.5, 0.25, 0.1]), round=False, color=(0.5,) * 3, part="x",
+        center=np.array([1.0, 2.0, 3.0]),
+        rotation=rotation,
+        half_extents=np.array([0.5, 0.25, 0.1]),
+        round=False,
+        color=(0.5,) * 3,
+        part="x",
     )
     expected = set()
     for sx in (-1, 1):

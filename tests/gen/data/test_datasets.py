@@ -38,14 +38,27 @@ def test_synthetic_builds_offline_and_holds_the_renders(tmp_path):
         "synthetic_chairs", data_dir=str(tmp_path), resolution=32, num_chairs=3
     )
     rendered = chairs_data.render_chairs(3, resolution=32)
-    for name in ("images", "masks", "chair_ids", "azimuths", "elevations", "view_indices"):
-        np.testing.assert_array_equal(getattr(data, name), getattr(rendered, name), err_msg=name)
+    for name in (
+        "images",
+        "masks",
+        "chair_ids",
+        "azimuths",
+        "elevations",
+        "view_indices",
+    ):
+        np.testing.assert_array_equal(
+            getattr(data, name), getattr(rendered, name), err_msg=name
+        )
     assert data.num_classes == 3 and data.chair_names == rendered.chair_names
     assert (tmp_path / "synthetic_chairs" / "32px_3chairs" / "1.1.0").is_dir()
 
     builder = tfds.builder("synthetic_chairs/32px_3chairs", data_dir=str(tmp_path))
     features = builder.info.features
-    assert features["image"].shape == (32, 32, 3) and features["mask"].shape == (32, 32, 1)
+    assert features["image"].shape == (32, 32, 3) and features["mask"].shape == (
+        32,
+        32,
+        1,
+    )
     assert features["chair_id"].num_classes == 3
     assert builder.info.splits["train"].num_examples == 186
     example = next(iter(tfds.as_numpy(builder.as_dataset(split="train").take(1))))
@@ -57,15 +70,20 @@ def test_synthetic_builds_offline_and_holds_the_renders(tmp_path):
 def _shard_digest(data_dir, config):
     folder = os.path.join(data_dir, "synthetic_chairs", config, "1.1.0")
     shards = sorted(f for f in os.listdir(folder) if ".tfrecord" in f)
-    return [hashlib.sha256(open(os.path.join(folder, f), "rb").read()).hexdigest() for f in shards]
+    return [
+        hashlib.sha256(open(os.path.join(folder, f), "rb").read()).hexdigest()
+        for f in shards
+    ]
 
 
 def test_synthetic_build_is_deterministic(tmp_path):
     for run in ("a", "b"):
         (tmp_path / run).mkdir()
-        chairs_data.prepare(synthetic_chairs.SyntheticChairs(
-            data_dir=str(tmp_path / run), config="32px_2chairs"
-        ))
+        chairs_data.prepare(
+            synthetic_chairs.SyntheticChairs(
+                data_dir=str(tmp_path / run), config="32px_2chairs"
+            )
+        )
     assert _shard_digest(str(tmp_path / "a"), "32px_2chairs") == _shard_digest(
         str(tmp_path / "b"), "32px_2chairs"
     )
@@ -79,10 +97,14 @@ def test_synthetic_config_names_identify_the_data(tmp_path):
     assert make(config="128px_100chairs").builder_config.resolution == 128
     small = make(config="32px_100chairs", num_chairs=10)
     assert small.builder_config.name == "32px_10chairs"
-    assert small.builder_config.num_chairs == 10 and small.builder_config.resolution == 32
+    assert (
+        small.builder_config.num_chairs == 10 and small.builder_config.resolution == 32
+    )
     assert make(num_chairs=10, seed=2).builder_config.name == "64px_10chairs_seed2"
     assert make(config="64px_5chairs_seed1").builder_config.seed == 1
-    assert "10chairs" in str(small.data_path) and "100chairs" not in str(small.data_path)
+    assert "10chairs" in str(small.data_path) and "100chairs" not in str(
+        small.data_path
+    )
     with pytest.raises(ValueError, match="not found"):
         make(config="64px_5chairs_seed0")  # not the canonical spelling
     with pytest.raises(UserError, match="at least one chair"):
@@ -109,7 +131,7 @@ def fixture_view(k, view):
     j, elevation = view % 31, int(chair_views.elevation_of_view(view))
     image = np.full((SIZE, SIZE, 3), 255, np.uint8)
     top, height = 10 + 3 * k, 20 if elevation == 20 else 30
-    image[top:top + height, 4 + j:4 + j + 34] = COLORS[k]
+    image[top : top + height, 4 + j : 4 + j + 34] = COLORS[k]
     return image
 
 
@@ -120,7 +142,7 @@ def reference(k, resolution=32):
     views = np.stack([fixture_view(k, v) for v in range(62)]).astype(np.float64)
     top = 10 + 3 * k
     square = np.full((62, 64, 64, 3), 255.0)
-    square[:, 17:47] = views[:, top:top + 30, 4:68]
+    square[:, 17:47] = views[:, top : top + 30, 4:68]
     small = np.rint(square.reshape(62, 32, 2, 32, 2, 3).mean(axis=(2, 4)))
     chair = np.any(square < 252, axis=-1).reshape(62, 32, 2, 32, 2).sum(axis=(2, 4))
     masks = chair >= 2
@@ -179,7 +201,9 @@ def _check_against_reference(data, names):
         images, masks = reference(names[name])
         np.testing.assert_array_equal(data.masks[rows], masks)
         assert np.abs(data.images[rows].astype(int) - images).max() <= 1
-    np.testing.assert_array_equal(data.azimuths, chair_views.azimuth_of_view(data.view_indices))
+    np.testing.assert_array_equal(
+        data.azimuths, chair_views.azimuth_of_view(data.view_indices)
+    )
     np.testing.assert_array_equal(
         data.elevations, chair_views.elevation_of_view(data.view_indices)
     )
@@ -187,7 +211,9 @@ def _check_against_reference(data, names):
 
 def test_rendered_builds_from_the_extracted_folder(data_dir):
     write_fixture(_manual(data_dir), rgba="0b7e1d2c00000000000000000000000b")
-    data = chairs_data.load_chairs("rendered_chairs", data_dir=str(data_dir), resolution=32)
+    data = chairs_data.load_chairs(
+        "rendered_chairs", data_dir=str(data_dir), resolution=32
+    )
     _check_against_reference(data, NAMES)
     builder = tfds.builder("rendered_chairs/32px", data_dir=str(data_dir))
     names = {
@@ -200,7 +226,9 @@ def test_rendered_builds_from_the_extracted_folder(data_dir):
 
 def test_rendered_builds_from_the_tar(data_dir):
     write_fixture(_manual(data_dir), tar=True)
-    data = chairs_data.load_chairs("rendered_chairs", data_dir=str(data_dir), resolution=32)
+    data = chairs_data.load_chairs(
+        "rendered_chairs", data_dir=str(data_dir), resolution=32
+    )
     _check_against_reference(data, NAMES)
 
 
@@ -208,9 +236,14 @@ def test_a_chair_list_selects_chairs(data_dir, tmp_path):
     write_fixture(_manual(data_dir))
     keep = sorted(NAMES)[1:]
     listing = tmp_path / "chairs.txt"
-    listing.write_text(f"# the chairs to keep\n{keep[1]}\n\nrendered_chairs/{keep[0]}/\n")
+    listing.write_text(
+        f"# the chairs to keep\n{keep[1]}\n\nrendered_chairs/{keep[0]}/\n"
+    )
     data = chairs_data.load_chairs(
-        "rendered_chairs", data_dir=str(data_dir), resolution=32, chair_list=str(listing)
+        "rendered_chairs",
+        data_dir=str(data_dir),
+        resolution=32,
+        chair_list=str(listing),
     )
     _check_against_reference(data, {name: NAMES[name] for name in keep})
     assert any("_list-" in p.name for p in (data_dir / "rendered_chairs").iterdir())
@@ -238,7 +271,9 @@ def test_a_chair_with_missing_views_is_reported_and_skipped(data_dir, caplog):
 
 
 def _build(data_dir, **kwargs):
-    chairs_data.load_chairs("rendered_chairs", data_dir=str(data_dir), resolution=32, **kwargs)
+    chairs_data.load_chairs(
+        "rendered_chairs", data_dir=str(data_dir), resolution=32, **kwargs
+    )
 
 
 def test_no_manual_dir(tmp_path):
@@ -260,16 +295,20 @@ def test_no_chair_folder_found(data_dir):
     with pytest.raises(UserError) as error:
         _build(data_dir)
     assert "No chair folder found in" in str(error.value)
-    assert "looked for rendered_chairs/<id>/renders/image_NNN_pEEE_tAAA_r096.png" in str(
-        error.value
+    assert (
+        "looked for rendered_chairs/<id>/renders/image_NNN_pEEE_tAAA_r096.png"
+        in str(error.value)
     )
 
 
-@pytest.mark.parametrize("bad_name, reason", [
-    ("image_005_p020_t099_r096.png", "view 005 is p020_t058, not p020_t099"),
-    ("image_031_p020_t000_r096.png", "000..030 or 032..062"),
-    ("image_5.png", "expected image_NNN_pEEE_tAAA_r096.png"),
-])
+@pytest.mark.parametrize(
+    "bad_name, reason",
+    [
+        ("image_005_p020_t099_r096.png", "view 005 is p020_t058, not p020_t099"),
+        ("image_031_p020_t000_r096.png", "000..030 or 032..062"),
+        ("image_5.png", "expected image_NNN_pEEE_tAAA_r096.png"),
+    ],
+)
 def test_a_file_name_that_does_not_parse(data_dir, bad_name, reason):
     manual = write_fixture(_manual(data_dir), {"c0": 0})
     bad = manual / "rendered_chairs" / "c0" / "renders" / bad_name

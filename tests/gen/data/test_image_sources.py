@@ -41,33 +41,40 @@ def test_folder_images(tmp_path):
     assert names == ["a.JPG", "b.png"]
     assert images.shape == (2, 8, 8, 3) and images.dtype == np.float32
     np.testing.assert_array_equal(images[1], pixels / np.float32(255))
-    images, names = image_sources.load_images(str(tmp_path), (4, 4),
-                                              max_images=1)
+    images, names = image_sources.load_images(str(tmp_path), (4, 4), max_images=1)
     assert names == ["a.JPG"] and images.shape == (1, 4, 4, 3)
 
 
 def test_synthetic_chairs_are_the_heldout_views(tmp_path):
     images, names = image_sources.load_images(
-        "synthetic_chairs", (32, 32), data_dir=str(tmp_path), num_chairs=2)
+        "synthetic_chairs", (32, 32), data_dir=str(tmp_path), num_chairs=2
+    )
     # 14 held-out views (every 5th azimuth at two elevations) per chair.
     assert images.shape == (28, 32, 32, 3)
-    assert names[:2] == ["synthetic_chairs/chair0_view0",
-                         "synthetic_chairs/chair0_view5"]
+    assert names[:2] == [
+        "synthetic_chairs/chair0_view0",
+        "synthetic_chairs/chair0_view5",
+    ]
     assert 0.0 <= images.min() and images.max() == 1.0
     small, _ = image_sources.load_images(
-        "synthetic_chairs", (16, 16), data_dir=str(tmp_path), num_chairs=2,
-        max_images=3)
+        "synthetic_chairs", (16, 16), data_dir=str(tmp_path), num_chairs=2, max_images=3
+    )
     assert small.shape == (3, 16, 16, 3)
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("", "The image folder  does not exist."),
-    ("./missing", "The image folder ./missing does not exist."),
-    ("no_such_dataset_xyz",
-     "'no_such_dataset_xyz' is neither a folder nor a TFDS dataset name. "
-     "Pass a folder of PNG/JPEG files, synthetic_chairs, or the name of a "
-     "TFDS dataset you have prepared."),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("", "The image folder  does not exist."),
+        ("./missing", "The image folder ./missing does not exist."),
+        (
+            "no_such_dataset_xyz",
+            "'no_such_dataset_xyz' is neither a folder nor a TFDS dataset name. "
+            "Pass a folder of PNG/JPEG files, synthetic_chairs, or the name of a "
+            "TFDS dataset you have prepared.",
+        ),
+    ],
+)
 def test_source_errors(source, expected, tmp_path):
     with pytest.raises(UserError) as error:
         image_sources.load_images(source, (8, 8), data_dir=str(tmp_path))
@@ -75,8 +82,11 @@ def test_source_errors(source, expected, tmp_path):
 
 
 def test_other_errors(tmp_path):
-    with pytest.raises(UserError, match=f"The folder {tmp_path} has no PNG "
-                       r"or JPEG files \(\.png, \.jpg, \.jpeg\)\."):
+    with pytest.raises(
+        UserError,
+        match=f"The folder {tmp_path} has no PNG "
+        r"or JPEG files \(\.png, \.jpg, \.jpeg\)\.",
+    ):
         image_sources.load_images(str(tmp_path), (8, 8))
     (tmp_path / "broken.png").write_bytes(b"not a png")
     with pytest.raises(UserError, match="Cannot read the image .*broken.png"):
@@ -85,8 +95,11 @@ def test_other_errors(tmp_path):
         image_sources.load_images(str(tmp_path), (8, 8), max_images=0)
     with pytest.raises(UserError, match="The model takes 2-channel images"):
         image_sources.load_images(str(tmp_path), (8, 8), channels=2)
-    with pytest.raises(UserError, match="The TFDS dataset 'mnist' is not "
-                       "prepared in .*: nothing is downloaded here."):
+    with pytest.raises(
+        UserError,
+        match="The TFDS dataset 'mnist' is not "
+        "prepared in .*: nothing is downloaded here.",
+    ):
         image_sources.load_images("mnist", (8, 8), data_dir=str(tmp_path))
     assert image_sources.is_folder_source("photos/")
     assert image_sources.is_folder_source("My Photos")

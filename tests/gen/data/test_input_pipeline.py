@@ -1,7 +1,6 @@
 """The data in memory, batches and the resumable, deterministic training
 stream."""
 
-
 import numpy as np
 import pytest
 
@@ -21,14 +20,24 @@ def _rows(batch):
     view = inputs["view"].numpy()
     azimuth = np.degrees(np.arctan2(view[:, 0], view[:, 1])) % 360
     elevation = np.degrees(np.arctan2(view[:, 2], view[:, 3]))
-    j = np.array([min(range(31), key=lambda k: abs(chair_views.AZIMUTHS[k] - a)) for a in azimuth])
+    j = np.array(
+        [
+            min(range(31), key=lambda k: abs(chair_views.AZIMUTHS[k] - a))
+            for a in azimuth
+        ]
+    )
     views = np.where(np.rint(elevation) == 20, j, 31 + j)
     return list(zip(classes.tolist(), views.tolist()))
 
 
 def test_render_chairs_rows(data):
     assert len(data) == 3 * 62 and data.num_classes == 3
-    assert data.images.shape == (186, 32, 32, 3) and data.masks.shape == (186, 32, 32, 1)
+    assert data.images.shape == (186, 32, 32, 3) and data.masks.shape == (
+        186,
+        32,
+        32,
+        1,
+    )
     np.testing.assert_array_equal(data.chair_ids, np.repeat([0, 1, 2], 62))
     np.testing.assert_array_equal(data.view_indices, np.tile(np.arange(62), 3))
     assert data.chair_names == ["style-0-00000", "style-0-00001", "style-0-00002"]
@@ -45,18 +54,29 @@ def test_rows_by_mask_or_indices(data):
 
 
 def test_batches_hold_the_inputs_and_targets(data):
-    batch = next(iter(input_pipeline.training_batches(data, batch_size=16, seed=0, shuffle=False)))
+    batch = next(
+        iter(
+            input_pipeline.training_batches(data, batch_size=16, seed=0, shuffle=False)
+        )
+    )
     inputs, targets = batch
     assert inputs["class"].shape == (16, 3) and inputs["view"].shape == (16, 4)
     assert inputs["transform"].shape == (16, input_pipeline.NUM_TRANSFORM)
-    assert targets["rgb"].shape == (16, 32, 32, 3) and targets["mask"].shape == (16, 32, 32, 1)
+    assert targets["rgb"].shape == (16, 32, 32, 3) and targets["mask"].shape == (
+        16,
+        32,
+        32,
+        1,
+    )
     for tensor in (*inputs.values(), *targets.values()):
         assert tensor.dtype.name == "float32"
     # In the data's order without shuffling: rows 0..15 (chair 0, views 0..15).
     np.testing.assert_array_equal(inputs["class"], np.eye(3)[np.zeros(16, int)])
     az, el = np.radians(data.azimuths[:16]), np.radians(data.elevations[:16])
     np.testing.assert_allclose(
-        inputs["view"], np.stack([np.sin(az), np.cos(az), np.sin(el), np.cos(el)], 1), atol=1e-6
+        inputs["view"],
+        np.stack([np.sin(az), np.cos(az), np.sin(el), np.cos(el)], 1),
+        atol=1e-6,
     )
     np.testing.assert_array_equal(inputs["transform"], 0)
     np.testing.assert_array_equal(targets["mask"], data.masks[:16])
@@ -84,16 +104,22 @@ def test_resuming_at_a_step_gives_exactly_that_batch(data):
     stream = list(input_pipeline.training_batches(data, **kwargs).take(7))
     # Step 5 starts at example 200: past the end of the first epoch (186).
     for step in (0, 3, 5, 6):
-        resumed = next(iter(input_pipeline.training_batches(data, start_step=step, **kwargs)))
+        resumed = next(
+            iter(input_pipeline.training_batches(data, start_step=step, **kwargs))
+        )
         for got, want in zip(resumed, stream[step]):
             for key in want:
-                np.testing.assert_array_equal(got[key], want[key], err_msg=f"{step} {key}")
+                np.testing.assert_array_equal(
+                    got[key], want[key], err_msg=f"{step} {key}"
+                )
 
 
 def test_augmentation_ramps_and_reports_theta(data):
-    batches = list(input_pipeline.training_batches(
-        data, batch_size=8, seed=0, augment=True, ramp_steps=4
-    ).take(6))
+    batches = list(
+        input_pipeline.training_batches(
+            data, batch_size=8, seed=0, augment=True, ramp_steps=4
+        ).take(6)
+    )
     theta = [b[0]["transform"].numpy() for b in batches]
     np.testing.assert_array_equal(theta[0], 0)  # strength 0 at step 0
     assert np.abs(theta[2]).max() <= 0.5 and np.abs(theta[2]).max() > 0.2
@@ -111,7 +137,9 @@ def test_eval_batches_are_in_order_and_complete(data):
     batches = list(input_pipeline.eval_batches(evaluation, batch_size=16))
     assert [len(b[0]["class"]) for b in batches] == [16, 16, 10]
     rows = [row for batch in batches for row in _rows(batch)]
-    assert rows == list(zip(evaluation.chair_ids.tolist(), evaluation.view_indices.tolist()))
+    assert rows == list(
+        zip(evaluation.chair_ids.tolist(), evaluation.view_indices.tolist())
+    )
     assert all(np.all(b[0]["transform"].numpy() == 0) for b in batches)
 
 
@@ -121,11 +149,16 @@ def test_load_chairs_rejects_bad_arguments(tmp_path):
     with pytest.raises(UserError, match="does not exist"):
         chairs_data.load_chairs("synthetic_chairs", data_dir=str(tmp_path / "nope"))
     with pytest.raises(UserError, match="32, 64, 128"):
-        chairs_data.load_chairs("synthetic_chairs", data_dir=str(tmp_path), resolution=48)
+        chairs_data.load_chairs(
+            "synthetic_chairs", data_dir=str(tmp_path), resolution=48
+        )
     with pytest.raises(UserError, match="chair_list"):
-        chairs_data.load_chairs("synthetic_chairs", data_dir=str(tmp_path), chair_list="x")
+        chairs_data.load_chairs(
+            "synthetic_chairs", data_dir=str(tmp_path), chair_list="x"
+        )
     with pytest.raises(UserError, match="no rows"):
         input_pipeline.training_batches(
             chairs_data.render_chairs(1, resolution=32).rows(np.zeros(62, bool)),
-            batch_size=4, seed=0,
+            batch_size=4,
+            seed=0,
         )

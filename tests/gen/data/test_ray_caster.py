@@ -38,7 +38,9 @@ def _shade(albedo, normal):
 def reference_render(solids, framing, azimuth, elevation, resolution):
     """One ray per pixel centre, every solid against every pixel (no culling),
     Kay-Kajiya slab test with min/max, nearest hit wins; float64."""
-    position, right, up, forward = _camera(framing.center, framing.distance, azimuth, elevation)
+    position, right, up, forward = _camera(
+        framing.center, framing.distance, azimuth, elevation
+    )
     x0, y0, width = framing.window
     centres = (np.arange(resolution) + 0.5) / resolution * width
     xs, ys = np.meshgrid(x0 + centres, y0 + width - centres)
@@ -72,11 +74,17 @@ def test_matches_the_textbook_renderer(index):
     framing = ray_caster.chair_framing(solids)
     views = [(0, 20), (123, 30), (250, 20), (348, 30)]
     images, masks = ray_caster.render_solids(
-        solids, [a for a, _ in views], [e for _, e in views],
-        resolution=32, supersample=1, framing=framing,
+        solids,
+        [a for a, _ in views],
+        [e for _, e in views],
+        resolution=32,
+        supersample=1,
+        framing=framing,
     )
     for (azimuth, elevation), image, mask in zip(views, images, masks):
-        want_image, want_mask = reference_render(solids, framing, azimuth, elevation, 32)
+        want_image, want_mask = reference_render(
+            solids, framing, azimuth, elevation, 32
+        )
         np.testing.assert_array_equal(mask[..., 0].astype(bool), want_mask)
         assert np.abs(image.astype(int) - want_image).max() <= 1
         assert want_mask.sum() > 50  # the chair is in the picture
@@ -103,8 +111,12 @@ def test_supersampled_pixels_are_the_textbook_subpixels_averaged():
 
 def test_cube_seen_head_on_is_a_square_of_the_golden_shade():
     cube = chair_family.Solid(
-        center=np.zeros(3), rotation=np.eye(3), half_extents=np.full(3, 0.5),
-        round=False, color=(0.5, 0.5, 0.5), part="cube",
+        center=np.zeros(3),
+        rotation=np.eye(3),
+        half_extents=np.full(3, 0.5),
+        round=False,
+        color=(0.5, 0.5, 0.5),
+        part="cube",
     )
     # The window is shifted by one sub-pixel so that the cube's edges cut
     # pixels: 2 of 3 sub-pixel columns (rows) on one side, 1 of 3 on the other.
@@ -141,12 +153,18 @@ def test_cube_seen_head_on_is_a_square_of_the_golden_shade():
 def test_nearest_solid_wins_in_any_order():
     def box(z, color):
         return chair_family.Solid(
-            center=np.array([0.0, 0.0, z]), rotation=np.eye(3),
-            half_extents=np.array([0.3, 0.3, 0.1]), round=False, color=color, part="box",
+            center=np.array([0.0, 0.0, z]),
+            rotation=np.eye(3),
+            half_extents=np.array([0.3, 0.3, 0.1]),
+            round=False,
+            color=color,
+            part="box",
         )
 
     near, far = box(0.5, (0.8, 0.0, 0.0)), box(-0.5, (0.0, 0.0, 0.8))
-    framing = ray_caster.Framing(center=np.zeros(3), distance=4.0, window=(-0.2, -0.2, 0.4))
+    framing = ray_caster.Framing(
+        center=np.zeros(3), distance=4.0, window=(-0.2, -0.2, 0.4)
+    )
     for solids in ([near, far], [far, near]):
         images, _ = ray_caster.render_solids(
             solids, [0.0], [0.0], resolution=16, framing=framing
@@ -181,15 +199,19 @@ def test_every_view_and_every_style_is_distinct():
         return d.min()
 
     for index in range(3):
-        images, _ = ray_caster.render_chair(chair_family.chair_style(0, index), resolution=32)
+        images, _ = ray_caster.render_chair(
+            chair_family.chair_style(0, index), resolution=32
+        )
         # Includes mirror pairs (a, 360 - a) and the two elevations.
         assert min_distance(images) > 2.0
-    styles = np.stack([
-        ray_caster.render_chair(
-            chair_family.chair_style(0, i), [30], [20], resolution=32
-        )[0][0]
-        for i in range(12)
-    ])
+    styles = np.stack(
+        [
+            ray_caster.render_chair(
+                chair_family.chair_style(0, i), [30], [20], resolution=32
+            )[0][0]
+            for i in range(12)
+        ]
+    )
     assert min_distance(styles) > 8.0
 
 

@@ -22,8 +22,11 @@ def _relabelled(num_chairs):
     base = chairs_data.render_chairs(1, resolution=32)
     rows = base.rows(np.tile(np.arange(62), num_chairs))
     return dataclasses.replace(
-        rows, chair_ids=np.repeat(np.arange(num_chairs), 62).astype(np.int32),
-        num_classes=num_chairs, chair_names=[str(i) for i in range(num_chairs)])
+        rows,
+        chair_ids=np.repeat(np.arange(num_chairs), 62).astype(np.int32),
+        num_classes=num_chairs,
+        chair_names=[str(i) for i in range(num_chairs)],
+    )
 
 
 def test_views_holdout_is_every_fifth_azimuth(data):
@@ -44,7 +47,8 @@ def test_views_holdout_is_every_fifth_azimuth(data):
 def test_chairs_holdout_keeps_every_tenth_chair():
     fake = dataclasses.replace(
         chairs_data.render_chairs(1, resolution=32),
-        num_classes=25, chair_names=[str(i) for i in range(25)],
+        num_classes=25,
+        chair_names=[str(i) for i in range(25)],
     )
     # 62 rows relabelled as chairs 0..24 (a few rows each).
     fake = dataclasses.replace(fake, chair_ids=(np.arange(62) % 25).astype(np.int32))
@@ -69,20 +73,26 @@ def test_target_views_hold_views_of_the_target_chairs_only():
     assert set(evaluation.chair_ids) == {0, 10, 20}
     for chair in (0, 10, 20):
         assert set(evaluation.view_indices[evaluation.chair_ids == chair]) == (
-            HELDOUT_VIEWS)
-        assert set(train.view_indices[train.chair_ids == chair]) == set(
-            range(62)) - HELDOUT_VIEWS
+            HELDOUT_VIEWS
+        )
+        assert (
+            set(train.view_indices[train.chair_ids == chair])
+            == set(range(62)) - HELDOUT_VIEWS
+        )
     for chair in set(range(25)) - {0, 10, 20}:
-        assert sorted(train.view_indices[train.chair_ids == chair]) == list(
-            range(62))
+        assert sorted(train.view_indices[train.chair_ids == chair]) == list(range(62))
     assert len(evaluation) == 3 * 14 and len(train) == 25 * 62 - 3 * 14
     assert evaluation.num_classes == train.num_classes == 25
-    np.testing.assert_array_equal(splits.is_target_chair(np.arange(21)),
-                                  np.arange(21) % 10 == 0)
+    np.testing.assert_array_equal(
+        splits.is_target_chair(np.arange(21)), np.arange(21) % 10 == 0
+    )
 
 
 def test_target_views_need_a_chair_that_keeps_its_views():
-    with pytest.raises(UserError, match=r"--holdout=target_views needs chairs "
-                       r"that keep all their views .* hold only target "
-                       r"chairs \(0\): use at least 2 chairs."):
+    with pytest.raises(
+        UserError,
+        match=r"--holdout=target_views needs chairs "
+        r"that keep all their views .* hold only target "
+        r"chairs \(0\): use at least 2 chairs.",
+    ):
         splits.select(_relabelled(1), holdout="target_views", subset="train")

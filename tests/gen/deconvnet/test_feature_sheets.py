@@ -18,14 +18,30 @@ SHAPE = (12, 12, 3)
 def net():
     rng = np.random.default_rng(0)
     steps = [
-        ("conv", rng.normal(size=(3, 3, 3, 4)).astype("float32"),
-         np.zeros(4, "float32"), (1, 1), "same", "relu"),
+        (
+            "conv",
+            rng.normal(size=(3, 3, 3, 4)).astype("float32"),
+            np.zeros(4, "float32"),
+            (1, 1),
+            "same",
+            "relu",
+        ),
         ("pool", (2, 2), (2, 2), "valid"),
-        ("conv", rng.normal(size=(3, 3, 4, 5)).astype("float32"),
-         rng.normal(size=5).astype("float32"), (1, 1), "valid", "relu"),
+        (
+            "conv",
+            rng.normal(size=(3, 3, 4, 5)).astype("float32"),
+            rng.normal(size=5).astype("float32"),
+            (1, 1),
+            "valid",
+            "relu",
+        ),
         ("flatten",),
-        ("dense", rng.normal(size=(80, 3)).astype("float32"),
-         np.zeros(3, "float32"), "relu"),
+        (
+            "dense",
+            rng.normal(size=(80, 3)).astype("float32"),
+            np.zeros(3, "float32"),
+            "relu",
+        ),
     ]
     inputs = keras.Input(SHAPE)
     c1 = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="c1")
@@ -51,26 +67,23 @@ def _brute_force_top(acts, k):
     n, f = len(acts), acts.shape[-1]
     flat = acts.reshape(n, -1, f)
     best, where = flat.max(axis=1), flat.argmax(axis=1)
-    ids = np.stack([np.argsort(-best[:, j], kind="stable")[:k]
-                    for j in range(f)])
-    return ids, np.take_along_axis(best.T, ids, 1), np.take_along_axis(
-        where.T, ids, 1)
+    ids = np.stack([np.argsort(-best[:, j], kind="stable")[:k] for j in range(f)])
+    return ids, np.take_along_axis(best.T, ids, 1), np.take_along_axis(where.T, ids, 1)
 
 
 def test_top_activations_match_brute_force(net):
     steps, model, images, names = net
     deconv = network.DeconvNet(model, "c2")
     top = top_activations.find_top_activations(
-        deconv, top_activations.batches(images, names, batch_size=5),
-        to_model=_to_model)
+        deconv, top_activations.batches(images, names, batch_size=5), to_model=_to_model
+    )
     acts, _ = ref.forward(steps[:3], _to_model(images))  # (23, 4, 4, 5)
     ids, scores, where = _brute_force_top(acts, 9)
     assert top.num_images == 23 and top.layer_name == "c2"
     np.testing.assert_array_equal(top.features, np.arange(5))
     np.testing.assert_array_equal(top.image_ids, ids)
     np.testing.assert_allclose(top.scores, scores, rtol=1e-4)
-    np.testing.assert_array_equal(top.positions,
-                                  np.stack(np.divmod(where, 4), axis=-1))
+    np.testing.assert_array_equal(top.positions, np.stack(np.divmod(where, 4), axis=-1))
     np.testing.assert_array_equal(top.images, images[ids])
     assert top.names[2, 0] == names[ids[2, 0]]
 
@@ -79,8 +92,8 @@ def test_fewer_images_than_slots_and_chosen_features(net):
     _, model, images, names = net
     deconv = network.DeconvNet(model, "c1")
     top = top_activations.find_top_activations(
-        deconv, top_activations.batches(images[:4], names[:4]), features=[3, 1],
-        k=6)
+        deconv, top_activations.batches(images[:4], names[:4]), features=[3, 1], k=6
+    )
     np.testing.assert_array_equal(top.features, [3, 1])
     assert (top.image_ids[:, 4:] == -1).all()
     assert np.isneginf(top.scores[:, 4:]).all()
@@ -93,7 +106,8 @@ def test_projections_are_single_activation_deconvnets(net):
     steps, model, images, names = net
     deconv = network.DeconvNet(model, "c2")
     top = top_activations.find_top_activations(
-        deconv, top_activations.batches(images, names, 7), to_model=_to_model)
+        deconv, top_activations.batches(images, names, 7), to_model=_to_model
+    )
     projections = top_activations.project_top(deconv, top, _to_model)
     assert projections.shape == top.images.shape
     alive = np.argwhere(top.scores > 0)  # activations that carry a signal
@@ -105,8 +119,12 @@ def test_projections_are_single_activation_deconvnets(net):
         signal[0, y, xx, top.features[j]] = acts[0, y, xx, top.features[j]]
         expected = ref.deconvnet(steps[:3], records, signal)[0]
         assert np.abs(expected).max() > 0
-        np.testing.assert_allclose(projections[j, slot], expected, rtol=1e-4,
-                                   atol=1e-4 * np.abs(expected).max())
+        np.testing.assert_allclose(
+            projections[j, slot],
+            expected,
+            rtol=1e-4,
+            atol=1e-4 * np.abs(expected).max(),
+        )
 
 
 def test_display_box_and_normalisation():
@@ -118,9 +136,11 @@ def test_display_box_and_normalisation():
     assert feature_sheets.display_box(wide, 1, 1, (12, 12)) == (0, 2, 12, 9)
     np.testing.assert_allclose(
         feature_sheets.normalise_projection(np.array([-2.0, 0.0, 1.0])),
-        [0.0, 0.5, 0.75])
+        [0.0, 0.5, 0.75],
+    )
     np.testing.assert_array_equal(
-        feature_sheets.normalise_projection(np.zeros(3)), [0.5] * 3)
+        feature_sheets.normalise_projection(np.zeros(3)), [0.5] * 3
+    )
 
 
 def test_tiles_are_receptive_field_crops(net):
@@ -129,20 +149,22 @@ def test_tiles_are_receptive_field_crops(net):
     field = deconv.receptive_field()
     assert field == receptive_field.ReceptiveField((8, 8), (2, 2), (-1, -1))
     top = top_activations.find_top_activations(
-        deconv, top_activations.batches(images, names))
+        deconv, top_activations.batches(images, names)
+    )
     projections = top_activations.project_top(deconv, top)
     projection_tiles, patch_tiles = feature_sheets.feature_tiles(
-        top, projections, field)
+        top, projections, field
+    )
     scale = 6  # 8-pixel fields enlarged to at least 48 pixels
     assert patch_tiles.shape == (5, 9, 8 * scale, 8 * scale, 3)
     j, slot = 2, 5
-    t, l, b, r = feature_sheets.display_box(field, *top.positions[j, slot],
-                                           (12, 12))
+    t, l, b, r = feature_sheets.display_box(field, *top.positions[j, slot], (12, 12))
     crop = top.images[j, slot, t:b, l:r]
     np.testing.assert_array_equal(patch_tiles[j, slot, ::scale, ::scale], crop)
     np.testing.assert_allclose(
         projection_tiles[j, slot, ::scale, ::scale],
-        feature_sheets.normalise_projection(projections[j, slot, t:b, l:r]))
+        feature_sheets.normalise_projection(projections[j, slot, t:b, l:r]),
+    )
     # Nothing of the projection lies outside the field.
     outside = np.ones((12, 12), bool)
     outside[t:b, l:r] = False
@@ -153,26 +175,33 @@ def test_choose_features_keeps_the_strongest_living_maps(net):
     _, model, images, names = net
     deconv = network.DeconvNet(model, "c2")
     top = top_activations.find_top_activations(
-        deconv, top_activations.batches(images, names))
+        deconv, top_activations.batches(images, names)
+    )
     top.scores[1] = 0.0  # a dead map
     top.scores[:, 0] = [5, 0, 9, 7, 1]
     chosen = top_activations.choose_features(top, 2)
     np.testing.assert_array_equal(chosen.features, [2, 3])
     np.testing.assert_array_equal(chosen.images, top.images[[2, 3]])
     np.testing.assert_array_equal(
-        top_activations.choose_features(top, 10).features, [0, 2, 3, 4])
+        top_activations.choose_features(top, 10).features, [0, 2, 3, 4]
+    )
 
 
 @pytest.mark.parametrize("layer", ["c2", "d"])
 def test_write_layer_grids(net, tmp_path, layer):
     _, model, images, names = net
     deconv = network.DeconvNet(model, layer)
-    top = top_activations.choose_features(top_activations.find_top_activations(
-        deconv, top_activations.batches(images, names, 10)), 3)
-    summary = feature_sheets.write_layer_grids(deconv, top, str(tmp_path),
-                                              columns=2)
+    top = top_activations.choose_features(
+        top_activations.find_top_activations(
+            deconv, top_activations.batches(images, names, 10)
+        ),
+        3,
+    )
+    summary = feature_sheets.write_layer_grids(deconv, top, str(tmp_path), columns=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        f"{layer}.json", f"{layer}.png"]
+        f"{layer}.json",
+        f"{layer}.png",
+    ]
     written = json.loads((tmp_path / f"{layer}.json").read_text())
     assert written == summary
     assert [f["feature"] for f in written["features"]] == top.features.tolist()
@@ -183,14 +212,17 @@ def test_write_layer_grids(net, tmp_path, layer):
     picture = np.asarray(Image.open(tmp_path / f"{layer}.png"))
     field = deconv.receptive_field()
     tiles = feature_sheets.feature_tiles(
-        top, top_activations.project_top(deconv, top), field)
-    expected = feature_sheets.compose_sheet(top, *tiles, columns=2,
-                                           title=written["title"])
+        top, top_activations.project_top(deconv, top), field
+    )
+    expected = feature_sheets.compose_sheet(
+        top, *tiles, columns=2, title=written["title"]
+    )
     np.testing.assert_array_equal(picture, expected)
     assert written["title"].startswith(
         f"{layer}: top 9 of 23 images per feature map. Left: deconvnet "
         "projections of the activation; right: the image patches they come "
-        "from")
+        "from"
+    )
     if layer == "d":  # a Dense unit sees the whole image
         assert tile["box"] == [0, 0, 12, 12]
         assert written["receptive_field"]["size"] == [12, 12]
@@ -199,18 +231,28 @@ def test_write_layer_grids(net, tmp_path, layer):
 def test_errors(net, tmp_path):
     _, model, images, names = net
     deconv = network.DeconvNet(model, "c2")
-    with pytest.raises(UserError, match=r"Feature indices must be in 0\.\.4 "
-                       r"\(layer 'c2' has 5 feature maps\), got \[5\]\."):
+    with pytest.raises(
+        UserError,
+        match=r"Feature indices must be in 0\.\.4 "
+        r"\(layer 'c2' has 5 feature maps\), got \[5\]\.",
+    ):
         top_activations.find_top_activations(
-            deconv, top_activations.batches(images, names), features=[5])
-    with pytest.raises(UserError, match="There were no images to look for "
-                       "activations in."):
+            deconv, top_activations.batches(images, names), features=[5]
+        )
+    with pytest.raises(
+        UserError, match="There were no images to look for activations in."
+    ):
         top_activations.find_top_activations(deconv, iter([]))
     top = top_activations.find_top_activations(
-        deconv, top_activations.batches(images, names))
+        deconv, top_activations.batches(images, names)
+    )
     top.scores[:] = 0.0
-    with pytest.raises(UserError, match="Layer 'c2' has no feature map that "
-                       "is ever above zero on these 23 images: nothing to "
-                       "show."):
+    with pytest.raises(
+        UserError,
+        match="Layer 'c2' has no feature map that "
+        "is ever above zero on these 23 images: nothing to "
+        "show.",
+    ):
         feature_sheets.write_layer_grids(
-            deconv, top_activations.choose_features(top, 4), str(tmp_path))
+            deconv, top_activations.choose_features(top, 4), str(tmp_path)
+        )

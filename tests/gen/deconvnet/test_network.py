@@ -23,8 +23,14 @@ def _steps(seed=0):
         ("conv", normal(3, 3, 2, 4), normal(4) * 0.1, (2, 2), "same", "relu"),
         ("pool", (3, 3), (2, 2), "valid"),
         ("conv", normal(2, 2, 4, 5), normal(5) * 0.1, (1, 1), "valid", "linear"),
-        ("bn", 1 + normal(5) * 0.3, normal(5) * 0.1, normal(5) * 0.2,
-         1 + rng.uniform(size=5).astype("float32"), 1e-3),
+        (
+            "bn",
+            1 + normal(5) * 0.3,
+            normal(5) * 0.1,
+            normal(5) * 0.2,
+            1 + rng.uniform(size=5).astype("float32"),
+            1e-3,
+        ),
         ("relu",),
         ("pool", (2, 2), (2, 2), "same"),
         ("flatten",),
@@ -40,8 +46,9 @@ def _keras_model(steps, input_shape=INPUT_SHAPE):
         kind, name = step[0], f"{step[0]}{k}"
         if kind == "conv":
             _, w, b, strides, padding, act = step
-            layer = keras.layers.Conv2D(w.shape[-1], w.shape[:2], strides,
-                                        padding, activation=act, name=name)
+            layer = keras.layers.Conv2D(
+                w.shape[-1], w.shape[:2], strides, padding, activation=act, name=name
+            )
             x = layer(x)
             layer.set_weights([w, b])
         elif kind == "relu":
@@ -89,16 +96,16 @@ def _reference_mask(acts, feature_index, top_k):
 
 # (index of the chosen step, feature_index, top_k)
 CASES = [
-    (0, 1, None),              # one whole feature map of the first conv
-    (0, [0, 3, 2], 1),         # each image's own map, strongest unit only
-    (1, 2, None),              # overlapping pooling on top
-    (1, None, 3),              # the 3 strongest activations of the layer
-    (2, 4, None),              # linear conv: negative values go down too
-    (3, 0, 2),                 # BatchNormalization
-    (4, 3, None),              # a ReLU layer
-    (5, None, None),           # the whole layer
-    (7, 4, None),              # Dense with ReLU
-    (8, [0, 1, 2], None),      # the softmax head: its logits
+    (0, 1, None),  # one whole feature map of the first conv
+    (0, [0, 3, 2], 1),  # each image's own map, strongest unit only
+    (1, 2, None),  # overlapping pooling on top
+    (1, None, 3),  # the 3 strongest activations of the layer
+    (2, 4, None),  # linear conv: negative values go down too
+    (3, 0, 2),  # BatchNormalization
+    (4, 3, None),  # a ReLU layer
+    (5, None, None),  # the whole layer
+    (7, 4, None),  # Dense with ReLU
+    (8, [0, 1, 2], None),  # the softmax head: its logits
 ]
 
 
@@ -106,19 +113,19 @@ CASES = [
 def test_projection_equals_numpy_deconvnet(net, top, feature_index, top_k):
     steps, model, images = net
     deconv = network.DeconvNet(model, f"{steps[top][0]}{top}")
-    ref_acts, records = ref.forward(steps[:top + 1], images)
+    ref_acts, records = ref.forward(steps[: top + 1], images)
     acts = deconv.activations(images)
     np.testing.assert_allclose(acts, ref_acts, rtol=1e-4, atol=1e-4)
 
     keep = _reference_mask(ref_acts, feature_index, top_k)
-    expected = ref.deconvnet(steps[:top + 1], records, ref_acts * keep)
-    projection = deconv.project(images, feature_index=feature_index,
-                                top_k=top_k)
+    expected = ref.deconvnet(steps[: top + 1], records, ref_acts * keep)
+    projection = deconv.project(images, feature_index=feature_index, top_k=top_k)
     assert projection.shape == images.shape
     assert np.all(np.isfinite(projection))
     assert np.abs(expected).max() > 0.1  # a real signal, not all zeros
-    np.testing.assert_allclose(projection, expected, rtol=1e-4,
-                               atol=1e-4 * np.abs(expected).max())
+    np.testing.assert_allclose(
+        projection, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max()
+    )
 
 
 def test_project_masked_projects_any_selection(net):
@@ -128,10 +135,15 @@ def test_project_masked_projects_any_selection(net):
     keep = np.random.default_rng(4).uniform(size=ref_acts.shape) < 0.3
     np.testing.assert_allclose(
         deconv.project_masked(images, keep),
-        ref.deconvnet(steps[:3], records, ref_acts * keep), rtol=1e-4,
-        atol=1e-4)
-    with pytest.raises(UserError, match=r"keep has shape \(1, 2\), the "
-                       r"activations \(3, 3, 3, 5\)."):
+        ref.deconvnet(steps[:3], records, ref_acts * keep),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+    with pytest.raises(
+        UserError,
+        match=r"keep has shape \(1, 2\), the "
+        r"activations \(3, 3, 3, 5\).",
+    ):
         deconv.project_masked(images, np.ones((1, 2)))
 
 
@@ -155,16 +167,17 @@ def test_sequential_model_and_shared_kernels(net):
     ref_acts, records = ref.forward(steps, images)
     keep = np.zeros(ref_acts.shape)
     keep[..., 0] = 1
-    np.testing.assert_allclose(second, ref.deconvnet(steps, records,
-                                                     ref_acts * keep),
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        second, ref.deconvnet(steps, records, ref_acts * keep), rtol=1e-4, atol=1e-4
+    )
     assert not np.allclose(first, second)
 
 
 def test_layer1_feature_of_a_single_filter_net_reproduces_the_filter():
     pattern = np.array([[1, -1, 2], [0, 3, -2], [1, 1, -1]], "float32")
-    conv = keras.layers.Conv2D(1, 3, padding="valid", activation="relu",
-                               use_bias=False, name="conv")
+    conv = keras.layers.Conv2D(
+        1, 3, padding="valid", activation="relu", use_bias=False, name="conv"
+    )
     inputs = keras.Input((12, 12, 1))
     model = keras.Model(inputs, conv(inputs))
     conv.set_weights([pattern[:, :, None, None]])
@@ -174,7 +187,7 @@ def test_layer1_feature_of_a_single_filter_net_reproduces_the_filter():
 
     deconv = network.DeconvNet(model, "conv")
     acts = deconv.activations(image)
-    strongest = float((pattern ** 2).sum())
+    strongest = float((pattern**2).sum())
     assert acts[0, 5, 3, 0] == pytest.approx(strongest)
     assert np.unravel_index(acts[0, ..., 0].argmax(), (10, 10)) == (5, 3)
 
@@ -195,10 +208,10 @@ def test_overlapping_pools_add():
     x = np.array([0, 1, 9, 1, 0], "float32").reshape(1, 1, 5, 1)
     deconv = network.DeconvNet(model, "pool")
     np.testing.assert_array_equal(deconv.activations(x)[0, 0, :, 0], [9, 9])
-    np.testing.assert_array_equal(deconv.project(x)[0, 0, :, 0],
-                                  [0, 0, 18, 0, 0])
-    np.testing.assert_array_equal(deconv.project(x, top_k=1)[0, 0, :, 0],
-                                  [0, 0, 9, 0, 0])
+    np.testing.assert_array_equal(deconv.project(x)[0, 0, :, 0], [0, 0, 18, 0, 0])
+    np.testing.assert_array_equal(
+        deconv.project(x, top_k=1)[0, 0, :, 0], [0, 0, 9, 0, 0]
+    )
 
 
 def test_receptive_field_arithmetic_and_projection_support(net):
@@ -206,11 +219,12 @@ def test_receptive_field_arithmetic_and_projection_support(net):
     # conv 3x3/2 "same" (1 pad on the left of the columns, none on top for
     # 18 rows), pool 3x3/2, conv 2x2/1 valid.
     field = network.DeconvNet(model, "conv2").receptive_field()
-    assert field == receptive_field.ReceptiveField(size=(11, 11), stride=(4, 4),
-                                             start=(0, -1))
+    assert field == receptive_field.ReceptiveField(
+        size=(11, 11), stride=(4, 4), start=(0, -1)
+    )
     assert receptive_field.receptive_field(
-        [((3, 3), (1, 1), "same"), ((2, 2), (2, 2), "valid")], (8, 8)) == (
-            receptive_field.ReceptiveField((4, 4), (2, 2), (-1, -1)))
+        [((3, 3), (1, 1), "same"), ((2, 2), (2, 2), "valid")], (8, 8)
+    ) == (receptive_field.ReceptiveField((4, 4), (2, 2), (-1, -1)))
     # Every single activation projects inside its receptive field.
     deconv = network.DeconvNet(model, "conv2")
     acts = deconv.activations(images)
@@ -221,7 +235,7 @@ def test_receptive_field_arithmetic_and_projection_support(net):
             projection = np.abs(deconv.project_masked(images, keep)).sum(-1)
             top, left, bottom, right = field.box(y, x)
             inside = np.zeros(projection.shape[1:], bool)
-            inside[max(top, 0):bottom, max(left, 0):right] = True
+            inside[max(top, 0) : bottom, max(left, 0) : right] = True
             assert projection[:, inside].max() > 0
             assert projection[:, ~inside].max() == 0
     dense = network.DeconvNet(model, "dense7").receptive_field()
@@ -230,16 +244,20 @@ def test_receptive_field_arithmetic_and_projection_support(net):
 
 def test_selection_mask():
     acts = np.array([[[1, 5], [3, 5]], [[2, 0], [0, 7]]], "float32")  # (2, 2, 2)
-    np.testing.assert_array_equal(network.selection_mask(acts, 1),
-                                  [[[0, 1], [0, 1]], [[0, 1], [0, 1]]])
+    np.testing.assert_array_equal(
+        network.selection_mask(acts, 1), [[[0, 1], [0, 1]], [[0, 1], [0, 1]]]
+    )
     # Ties go to the first in row-major order.
-    np.testing.assert_array_equal(network.selection_mask(acts, 1, top_k=1),
-                                  [[[0, 1], [0, 0]], [[0, 0], [0, 1]]])
+    np.testing.assert_array_equal(
+        network.selection_mask(acts, 1, top_k=1), [[[0, 1], [0, 0]], [[0, 0], [0, 1]]]
+    )
     np.testing.assert_array_equal(
         network.selection_mask(acts, [0, 0], top_k=1),
-        [[[0, 0], [1, 0]], [[1, 0], [0, 0]]])
-    np.testing.assert_array_equal(network.selection_mask(acts, top_k=2),
-                                  [[[0, 1], [0, 1]], [[1, 0], [0, 1]]])
+        [[[0, 0], [1, 0]], [[1, 0], [0, 0]]],
+    )
+    np.testing.assert_array_equal(
+        network.selection_mask(acts, top_k=2), [[[0, 1], [0, 1]], [[1, 0], [0, 1]]]
+    )
     np.testing.assert_array_equal(network.selection_mask(acts), 1)
 
 
@@ -258,9 +276,11 @@ def _chain(*layers_, input_shape=(8, 8, 3)):
 
 
 def test_unsupported_layers_are_named_with_what_is_supported():
-    model = _chain(keras.layers.Conv2D(4, 3, name="c1"),
-                   keras.layers.AveragePooling2D(2, name="avg"),
-                   keras.layers.Conv2D(4, 3, name="c2"))
+    model = _chain(
+        keras.layers.Conv2D(4, 3, name="c1"),
+        keras.layers.AveragePooling2D(2, name="avg"),
+        keras.layers.Conv2D(4, 3, name="c2"),
+    )
     message = _error(model, "c2")
     assert message.startswith(
         "Layer 'avg' (AveragePooling2D) has no deconvnet step. The deconvnet "
@@ -271,26 +291,38 @@ def test_unsupported_layers_are_named_with_what_is_supported():
         "slope or "
         "threshold); Activation (relu or linear); BatchNormalization (over "
         "channels); Flatten; Dense (activation relu or linear); Dropout; "
-        "Rescaling.")
+        "Rescaling."
+    )
     # Layers above the chosen one do not matter.
     assert network.DeconvNet(model, "c1").num_features == 4
 
     cases = [
-        (keras.layers.Conv2D(4, 3, activation="tanh", name="bad"),
-         "Layer 'bad' (Conv2D) has the activation 'tanh'."),
-        (keras.layers.Conv2D(4, 3, dilation_rate=2, name="bad"),
-         "Layer 'bad' (Conv2D) has dilation_rate=(2, 2) and groups=1 (only 1 "
-         "and 1 are supported)."),
-        (keras.layers.ReLU(max_value=6, name="bad"),
-         "Layer 'bad' (ReLU) has max_value=6, negative_slope=0.0, "
-         "threshold=0.0."),
-        (keras.layers.Activation("sigmoid", name="bad"),
-         "Layer 'bad' (Activation) has the activation 'sigmoid'."),
-        (keras.layers.BatchNormalization(axis=1, name="bad"),
-         "Layer 'bad' (BatchNormalization) normalises axis 1 (only the last, "
-         "channels axis is supported)."),
-        (keras.layers.Conv2DTranspose(4, 3, name="bad"),
-         "Layer 'bad' (Conv2DTranspose) has no deconvnet step."),
+        (
+            keras.layers.Conv2D(4, 3, activation="tanh", name="bad"),
+            "Layer 'bad' (Conv2D) has the activation 'tanh'.",
+        ),
+        (
+            keras.layers.Conv2D(4, 3, dilation_rate=2, name="bad"),
+            "Layer 'bad' (Conv2D) has dilation_rate=(2, 2) and groups=1 (only 1 "
+            "and 1 are supported).",
+        ),
+        (
+            keras.layers.ReLU(max_value=6, name="bad"),
+            "Layer 'bad' (ReLU) has max_value=6, negative_slope=0.0, threshold=0.0.",
+        ),
+        (
+            keras.layers.Activation("sigmoid", name="bad"),
+            "Layer 'bad' (Activation) has the activation 'sigmoid'.",
+        ),
+        (
+            keras.layers.BatchNormalization(axis=1, name="bad"),
+            "Layer 'bad' (BatchNormalization) normalises axis 1 (only the last, "
+            "channels axis is supported).",
+        ),
+        (
+            keras.layers.Conv2DTranspose(4, 3, name="bad"),
+            "Layer 'bad' (Conv2DTranspose) has no deconvnet step.",
+        ),
     ]
     for layer, expected in cases:
         model = _chain(layer, keras.layers.Conv2D(2, 1, name="top"))
@@ -298,26 +330,29 @@ def test_unsupported_layers_are_named_with_what_is_supported():
 
 
 def test_other_errors():
-    model = _chain(keras.layers.Conv2D(4, 3, name="c1"),
-                   keras.layers.MaxPooling2D(name="p1"))
+    model = _chain(
+        keras.layers.Conv2D(4, 3, name="c1"), keras.layers.MaxPooling2D(name="p1")
+    )
     assert _error(model, "conv9") == (
         "Model 'functional' has no layer named 'conv9'. Its layers: "
-        "input_layer, c1, p1.")
+        "input_layer, c1, p1."
+    )
 
     inputs = keras.Input((8, 8, 3))
     a = keras.layers.Conv2D(3, 3, padding="same", name="a")(inputs)
     added = keras.layers.Add(name="add")([a, inputs])
     top = keras.layers.Conv2D(2, 3, name="top")(added)
     assert _error(keras.Model(inputs, top), "top").startswith(
-        "Layer 'add' (Add) takes 2 inputs (the deconvnet follows a single "
-        "chain).")
+        "Layer 'add' (Add) takes 2 inputs (the deconvnet follows a single chain)."
+    )
 
     inner = _chain(keras.layers.Conv2D(4, 3, name="inner_conv"))
     inner.name = "inner"
     outer = _chain(inner, keras.layers.Conv2D(2, 1, name="top"))
     assert _error(outer, "top").startswith(
         "Layer 'inner' (Functional) is a nested model (rebuild the "
-        "model with its layers inline).")
+        "model with its layers inline)."
+    )
 
     class Subclassed(keras.Model):
         def call(self, x):
@@ -328,15 +363,20 @@ def test_other_errors():
 
     deconv = network.DeconvNet(model, "c1")
     images = np.zeros((2, 8, 8, 3), "float32")
-    with pytest.raises(UserError, match=r"feature_index must be an int or 2 "
-                       r"ints \(one per image\) in 0\.\.3 \(the layer has 4 "
-                       r"feature maps\), got 4\."):
+    with pytest.raises(
+        UserError,
+        match=r"feature_index must be an int or 2 "
+        r"ints \(one per image\) in 0\.\.3 \(the layer has 4 "
+        r"feature maps\), got 4\.",
+    ):
         deconv.project(images, feature_index=4)
-    with pytest.raises(UserError, match="top_k must be a positive int or "
-                       "None, got 0."):
+    with pytest.raises(UserError, match="top_k must be a positive int or None, got 0."):
         deconv.project(images, top_k=0)
-    with pytest.raises(UserError, match=r"Images of shape \(2, 9, 8, 3\) do "
-                       r"not fit the model's input \(batch,\) \+ \(8, 8, 3\)."):
+    with pytest.raises(
+        UserError,
+        match=r"Images of shape \(2, 9, 8, 3\) do "
+        r"not fit the model's input \(batch,\) \+ \(8, 8, 3\).",
+    ):
         deconv.activations(np.zeros((2, 9, 8, 3), "float32"))
 
 
@@ -349,22 +389,29 @@ def test_rescaling_dropout_activations_and_a_relu_dense_on_maps():
     d = rng.normal(size=(4, 5)).astype("float32")
     conv = keras.layers.Conv2D(4, 3, activation="relu", name="c")
     dense = keras.layers.Dense(5, activation="relu", name="d")
-    model = _chain(keras.layers.Rescaling(0.5, offset=-1.0),
-                   keras.layers.Dropout(0.5), conv,
-                   keras.layers.Activation("linear"),
-                   keras.layers.Activation("relu"), dense)
+    model = _chain(
+        keras.layers.Rescaling(0.5, offset=-1.0),
+        keras.layers.Dropout(0.5),
+        conv,
+        keras.layers.Activation("linear"),
+        keras.layers.Activation("relu"),
+        dense,
+    )
     conv.set_weights([w, np.zeros(4, "float32")])
     dense.set_weights([d, np.zeros(5, "float32")])
     images = rng.uniform(0, 4, size=(2, 8, 8, 3)).astype("float32")
-    steps = [("conv", w, np.zeros(4), (1, 1), "valid", "relu"),
-             ("conv", d[None, None], np.zeros(5), (1, 1), "valid", "relu")]
+    steps = [
+        ("conv", w, np.zeros(4), (1, 1), "valid", "relu"),
+        ("conv", d[None, None], np.zeros(5), (1, 1), "valid", "relu"),
+    ]
     ref_acts, records = ref.forward(steps, images * 0.5 - 1.0)
     keep = np.zeros(ref_acts.shape)
     keep[..., 2] = 1
     expected = 0.5 * ref.deconvnet(steps, records, ref_acts * keep)
     deconv = network.DeconvNet(model, "d")
-    np.testing.assert_allclose(deconv.project(images, feature_index=2),
-                               expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        deconv.project(images, feature_index=2), expected, rtol=1e-4, atol=1e-4
+    )
     assert deconv.receptive_field().size == (3, 3)
     assert tf.reduce_all(tf.math.is_finite(deconv.project(images)))
 
@@ -381,25 +428,30 @@ def test_this_library_s_tied_convolutions_and_switch_pooling():
     for w in model.weights:
         w.assign(rng.normal(scale=0.5, size=w.shape).astype("float32"))
     conv1, conv2 = model.get_layer("conv1"), model.get_layer("conv2")
-    steps = [("conv", conv1.kernel.numpy(), conv1.bias.numpy(), (1, 1),
-              "same", "relu"),
-             ("pool", (2, 2), (2, 2), "valid"),
-             ("conv", conv2.kernel.numpy(), conv2.bias.numpy(), (1, 1),
-              "same", "relu")]
+    steps = [
+        ("conv", conv1.kernel.numpy(), conv1.bias.numpy(), (1, 1), "same", "relu"),
+        ("pool", (2, 2), (2, 2), "valid"),
+        ("conv", conv2.kernel.numpy(), conv2.bias.numpy(), (1, 1), "same", "relu"),
+    ]
     images = rng.uniform(size=(2, 16, 16, 3)).astype("float32")
     for top, name in ((1, "pool1"), (2, "conv2")):
         deconv = network.DeconvNet(model, name)
-        ref_acts, records = ref.forward(steps[:top + 1], images)
-        np.testing.assert_allclose(deconv.activations(images), ref_acts,
-                                   rtol=1e-4, atol=1e-4)
+        ref_acts, records = ref.forward(steps[: top + 1], images)
+        np.testing.assert_allclose(
+            deconv.activations(images), ref_acts, rtol=1e-4, atol=1e-4
+        )
         keep = _reference_mask(ref_acts, 1, None)
-        expected = ref.deconvnet(steps[:top + 1], records, ref_acts * keep)
+        expected = ref.deconvnet(steps[: top + 1], records, ref_acts * keep)
         assert np.abs(expected).max() > 0.1
         np.testing.assert_allclose(
-            deconv.project(images, feature_index=1), expected, rtol=1e-4,
-            atol=1e-4 * np.abs(expected).max())
+            deconv.project(images, feature_index=1),
+            expected,
+            rtol=1e-4,
+            atol=1e-4 * np.abs(expected).max(),
+        )
     assert deconv.receptive_field().size == (8, 8)
     # The decoder's transposed call is not on the way to any encoder layer;
     # choosing a layer above it is refused, naming it.
     assert _error(model, "unpool1").startswith(
-        "Layer 'unpool1' (SwitchUnpooling2D) takes 2 inputs")
+        "Layer 'unpool1' (SwitchUnpooling2D) takes 2 inputs"
+    )

@@ -27,22 +27,26 @@ def test_chairs_by_views_and_real_views(tiny_generator_and_data):
 def test_view_grid_and_turntable(tiny_generator_and_data, tmp_path):
     model, data = tiny_generator_and_data
     views = [0, 4, 35]
-    path = render.write_view_grid(str(tmp_path / "g.png"), model, [0, 1],
-                                  views, data=data, holdout="views")
+    path = render.write_view_grid(
+        str(tmp_path / "g.png"), model, [0, 1], views, data=data, holdout="views"
+    )
     with Image.open(path) as picture:
         assert picture.size[::-1] == figures.figure_size(
-            4, 3, 64, row_labels=True, col_labels=True, title=True)
+            4, 3, 64, row_labels=True, col_labels=True, title=True
+        )
         sheet = np.asarray(picture.convert("RGB"))
     # The second row is chair 0's real images, enlarged.
     top = figures.TITLE_HEIGHT + figures.HEADER_HEIGHT + figures.GUTTER
     y = top + 64 + figures.GUTTER
     x = figures.ROW_LABEL_WIDTH + figures.GUTTER + 64 + figures.GUTTER
     row = np.flatnonzero((data.chair_ids == 0) & (data.view_indices == 4))[0]
-    np.testing.assert_array_equal(sheet[y:y + 64, x:x + 64],
-                                  grids.enlarge(data.images[row], 2))
+    np.testing.assert_array_equal(
+        sheet[y : y + 64, x : x + 64], grids.enlarge(data.images[row], 2)
+    )
     alone = render.view_grid_figure(model, [0, 1, 2], views)
     assert alone.shape[:2] == figures.figure_size(
-        3, 3, 64, row_labels=True, col_labels=True, title=True)
+        3, 3, 64, row_labels=True, col_labels=True, title=True
+    )
 
     # The turntable has four times the training azimuths.
     path = render.write_turntable(str(tmp_path / "t.gif"), model, 1)

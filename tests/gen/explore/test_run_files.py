@@ -21,11 +21,12 @@ def test_a_finished_run_and_a_bare_generator_file_open(tiny_run):
     model = run_files.load_generator(info.generator_path)
     assert run_files.num_classes_of(model) == 3
     assert run_files.resolution_of(model) == 32
-    assert run_files.default_out(info, "render") == os.path.join(tiny_run,
-                                                                 "render")
-    x = {"class": np.eye(3, dtype="float32"),
-         "view": np.ones((3, 4), "float32"),
-         "transform": np.zeros((3, 8), "float32")}
+    assert run_files.default_out(info, "render") == os.path.join(tiny_run, "render")
+    x = {
+        "class": np.eye(3, dtype="float32"),
+        "view": np.ones((3, 4), "float32"),
+        "transform": np.zeros((3, 8), "float32"),
+    }
     assert model(x)["rgb"].shape == (3, 32, 32, 3)
 
     path = os.path.join(tiny_run, "generator.keras")
@@ -33,20 +34,22 @@ def test_a_finished_run_and_a_bare_generator_file_open(tiny_run):
     assert info.workdir is None and info.train is None
     assert info.num_classes is None
     assert run_files.default_out(info, "render") == os.path.join(
-        tiny_run, "generator_render")
+        tiny_run, "generator_render"
+    )
 
 
-def test_data_of_a_run_and_of_a_bare_file(tiny_run, chairs_data_dir,
-                                          tmp_path):
+def test_data_of_a_run_and_of_a_bare_file(tiny_run, chairs_data_dir, tmp_path):
     info = run_files.locate(workdir=tiny_run)
     source = run_files.data_source(info)
     assert source == run_files.DataSource(
-        dataset="synthetic_chairs", data_dir=chairs_data_dir, num_chairs=3,
-        holdout="views")
+        dataset="synthetic_chairs",
+        data_dir=chairs_data_dir,
+        num_chairs=3,
+        holdout="views",
+    )
     moved = run_files.data_source(info, data_dir="/elsewhere")
     assert moved.data_dir == "/elsewhere"
-    with pytest.raises(UserError, match="--num_chairs cannot be used with "
-                                        "--workdir"):
+    with pytest.raises(UserError, match="--num_chairs cannot be used with --workdir"):
         run_files.data_source(info, num_chairs=5)
     model = run_files.load_generator(info.generator_path)
     data = run_files.load_data(source, model)
@@ -60,14 +63,15 @@ def test_data_of_a_run_and_of_a_bare_file(tiny_run, chairs_data_dir,
     assert given.holdout == "views" and given.num_chairs is None
     assert run_files.load_data(given, model).num_classes == 3
     with pytest.raises(UserError, match="--holdout must be one of"):
-        run_files.data_source(bare, data_dir=chairs_data_dir,
-                              holdout="some")
+        run_files.data_source(bare, data_dir=chairs_data_dir, holdout="some")
     with pytest.raises(UserError, match="do not match the generator"):
-        run_files.load_data(run_files.DataSource(
-            data_dir=chairs_data_dir, num_chairs=2), model)
+        run_files.load_data(
+            run_files.DataSource(data_dir=chairs_data_dir, num_chairs=2), model
+        )
     with pytest.raises(UserError, match="does not exist"):
-        run_files.load_data(run_files.DataSource(
-            data_dir=str(tmp_path / "nowhere")), model)
+        run_files.load_data(
+            run_files.DataSource(data_dir=str(tmp_path / "nowhere")), model
+        )
 
 
 def _copy_run(tiny_run, tmp_path, without=()):
@@ -81,13 +85,17 @@ def _copy_run(tiny_run, tmp_path, without=()):
 
 def test_refusals(tiny_run, tmp_path):
     assert run_files.check_chair_ids([0, 2], 3) == [0, 2]
-    with pytest.raises(UserError, match=r"unknown chair ids 3, 7; this "
-                                        r"generator draws 3 chairs, ids 0..2"):
+    with pytest.raises(
+        UserError,
+        match=r"unknown chair ids 3, 7; this "
+        r"generator draws 3 chairs, ids 0..2",
+    ):
         run_files.check_chair_ids([3, 1, 7], 3)
     with pytest.raises(UserError, match="unknown chair id -1"):
         run_files.check_chair_ids([-1], 3, flag="--chair")
-    with pytest.raises(UserError, match="--workdir=<folder of a training "
-                                        "run> or --generator"):
+    with pytest.raises(
+        UserError, match="--workdir=<folder of a training run> or --generator"
+    ):
         run_files.locate()
     with pytest.raises(UserError, match="one of the two"):
         run_files.locate(workdir=tiny_run, generator="x.keras")
@@ -96,14 +104,16 @@ def test_refusals(tiny_run, tmp_path):
     with pytest.raises(UserError, match="holds no config.json"):
         run_files.locate(workdir=str(tmp_path))
     unfinished = _copy_run(tiny_run, tmp_path, without=("generator.keras",))
-    with pytest.raises(UserError, match="has no generator.keras yet: its "
-                                        "training has not finished"):
+    with pytest.raises(
+        UserError, match="has no generator.keras yet: its training has not finished"
+    ):
         run_files.locate(workdir=str(unfinished))
     (unfinished / "config.json").write_text("{not json")
     with pytest.raises(UserError, match="not a readable run configuration"):
         run_files.locate(workdir=str(unfinished))
-    (unfinished / "config.json").write_text(json.dumps(
-        {"train": {"no_such_setting": 1}, "resolved": {"num_classes": 3}}))
+    (unfinished / "config.json").write_text(
+        json.dumps({"train": {"no_such_setting": 1}, "resolved": {"num_classes": 3}})
+    )
     with pytest.raises(UserError, match="Unknown training settings"):
         run_files.locate(workdir=str(unfinished))
     with pytest.raises(UserError, match="does not exist"):
@@ -117,7 +127,7 @@ def test_damaged_generators(tiny_run, tmp_path):
     run = _copy_run(tiny_run, tmp_path)
     path = run / "generator.keras"
     whole = open(os.path.join(tiny_run, "generator.keras"), "rb").read()
-    path.write_bytes(whole[:len(whole) // 2])  # cut short
+    path.write_bytes(whole[: len(whole) // 2])  # cut short
     with pytest.raises(UserError, match="damaged or not a Keras model"):
         run_files.locate(workdir=str(run))
     path.write_bytes(b"this is not a zip archive")
@@ -125,12 +135,10 @@ def test_damaged_generators(tiny_run, tmp_path):
         run_files.locate(workdir=str(run))
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("config.json", "{")
-    with pytest.raises(UserError, match="it lacks metadata.json, "
-                                        "model.weights.h5"):
+    with pytest.raises(UserError, match="it lacks metadata.json, model.weights.h5"):
         run_files.locate(workdir=str(run))
     with zipfile.ZipFile(os.path.join(tiny_run, "generator.keras")) as good:
-        members = {name: good.read(name) for name in ("metadata.json",
-                                                      "config.json")}
+        members = {name: good.read(name) for name in ("metadata.json", "config.json")}
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("metadata.json", members["metadata.json"])
         archive.writestr("config.json", "{")
@@ -143,8 +151,7 @@ def test_damaged_generators(tiny_run, tmp_path):
             archive.writestr(name, data)
         archive.writestr("model.weights.h5", b"not HDF5")
     assert run_files.locate(workdir=str(run)).generator_path == str(path)
-    with pytest.raises(UserError, match="could not be loaded as a Keras "
-                                        "model"):
+    with pytest.raises(UserError, match="could not be loaded as a Keras model"):
         run_files.load_generator(str(path))
     other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     other.save(tmp_path / "other.keras")

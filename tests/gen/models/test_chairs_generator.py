@@ -11,14 +11,21 @@ from gen.models import chairs_generator, losses, metrics
 
 
 def test_2s_e_is_the_authors_network():
-    model = chairs_generator.build_generator(chairs_generator.GeneratorConfig(809, 64, "2s-E", 8))
+    model = chairs_generator.build_generator(
+        chairs_generator.GeneratorConfig(809, 64, "2s-E", 8)
+    )
     assert model.count_params() == 31_627_120
     names = [f"{b}_uconv{i}" for b in ("rgb", "mask") for i in (1, 2, 3)]
     uconvs = [model.get_layer(n) for n in names]
     assert all(isinstance(l, layers.UnpoolConv2D) for l in uconvs)
     assert [(l.filters, l.kernel_size, l.size) for l in uconvs] == [
-        (256, (5, 5), (2, 2)), (92, (5, 5), (2, 2)), (3, (5, 5), (2, 2)),
-        (92, (5, 5), (2, 2)), (32, (5, 5), (2, 2)), (1, (5, 5), (2, 2))]
+        (256, (5, 5), (2, 2)),
+        (92, (5, 5), (2, 2)),
+        (3, (5, 5), (2, 2)),
+        (92, (5, 5), (2, 2)),
+        (32, (5, 5), (2, 2)),
+        (1, (5, 5), (2, 2)),
+    ]
     assert model.get_layer("rgb_fc").units == 16384
     assert model.get_layer("mask_fc").units == 8192
 
@@ -26,12 +33,15 @@ def test_2s_e_is_the_authors_network():
 @pytest.mark.parametrize("variant", choices.VARIANTS)
 @pytest.mark.parametrize("resolution", choices.RESOLUTIONS)
 def test_output_shapes_of_every_variant(variant, resolution):
-    config = chairs_generator.GeneratorConfig(7, resolution, variant, num_transform=8,
-                                    width=0.125)
+    config = chairs_generator.GeneratorConfig(
+        7, resolution, variant, num_transform=8, width=0.125
+    )
     model = chairs_generator.build_generator(config)
-    x = {"class": np.eye(7, dtype="float32")[[0, 3]],
-         "view": np.zeros((2, 4), "float32"),
-         "transform": np.zeros((2, 8), "float32")}
+    x = {
+        "class": np.eye(7, dtype="float32")[[0, 3]],
+        "view": np.zeros((2, 4), "float32"),
+        "transform": np.zeros((2, 8), "float32"),
+    }
     out = model(x)
     assert out["rgb"].shape == (2, resolution, resolution, 3)
     assert out["mask"].shape == (2, resolution, resolution, 1)
@@ -58,21 +68,24 @@ def test_foreground_probability_is_channel_1_of_a_softmax():
     with tf.GradientTape() as tape:
         p = layer(variable)
         total = tf.reduce_sum(p)
-    np.testing.assert_allclose(p.numpy(), softmax[..., 1:2], rtol=1e-5,
-                               atol=1e-7)
+    np.testing.assert_allclose(p.numpy(), softmax[..., 1:2], rtol=1e-5, atol=1e-7)
     # d p1 / d l1 = p1 p0 = -d p1 / d l0.
     both = softmax[..., 1] * softmax[..., 0]
-    np.testing.assert_allclose(tape.gradient(total, variable).numpy(),
-                               np.stack([-both, both], -1), rtol=1e-4,
-                               atol=1e-7)
+    np.testing.assert_allclose(
+        tape.gradient(total, variable).numpy(),
+        np.stack([-both, both], -1),
+        rtol=1e-4,
+        atol=1e-7,
+    )
     assert layer.compute_output_shape((2, 5, 5, 2)) == (2, 5, 5, 1)
 
 
 @pytest.mark.parametrize("start, stop", [(0, 3), (3, 5), (1, 2), (0, 5)])
 def test_slice_channels_and_its_gradient(start, stop):
     x = tf.Variable(np.arange(2 * 3 * 5, dtype="float32").reshape(2, 3, 5))
-    weights = np.random.default_rng(start).normal(
-        size=(2, 3, stop - start)).astype("float32")
+    weights = (
+        np.random.default_rng(start).normal(size=(2, 3, stop - start)).astype("float32")
+    )
     layer = chairs_generator.SliceChannels(start, stop)
     with tf.GradientTape() as tape:
         y = layer(x)
@@ -85,8 +98,9 @@ def test_slice_channels_and_its_gradient(start, stop):
 
 
 def test_no_transform_input_and_width():
-    model = chairs_generator.build_generator(chairs_generator.GeneratorConfig(5, 32, num_transform=0,
-                                                          width=0.5))
+    model = chairs_generator.build_generator(
+        chairs_generator.GeneratorConfig(5, 32, num_transform=0, width=0.5)
+    )
     assert set(model.input) == {"class", "view"}
     assert model.get_layer("rgb_uconv1").filters == 46  # round(92 * 0.5)
 
@@ -117,12 +131,15 @@ def test_euclidean_loss_matches_numpy():
     pred_mask = rng.normal(size=mask.shape).astype("float32")
     config = chairs_generator.GeneratorConfig(3, variant="2s-E")
     loss, weights = losses.generator_losses(config)
-    total = (weights["rgb"] * float(loss["rgb"](rgb, pred_rgb))
-             + weights["mask"] * float(loss["mask"](mask, pred_mask)))
+    total = weights["rgb"] * float(loss["rgb"](rgb, pred_rgb)) + weights[
+        "mask"
+    ] * float(loss["mask"](mask, pred_mask))
     # Caffe's EuclideanLoss: half the per-image sum, averaged over images.
     n = len(rgb)
-    expected = (0.5 * ((pred_rgb - rgb) ** 2).sum() / n
-                + 0.1 * 0.5 * ((pred_mask - mask) ** 2).sum() / n)
+    expected = (
+        0.5 * ((pred_rgb - rgb) ** 2).sum() / n
+        + 0.1 * 0.5 * ((pred_mask - mask) ** 2).sum() / n
+    )
     np.testing.assert_allclose(total, expected, rtol=1e-5)
 
 
@@ -130,11 +147,14 @@ def test_softmax_mask_loss_is_the_nll():
     rng = np.random.default_rng(1)
     _, mask = _batch(rng)
     probability = rng.uniform(0.05, 0.95, size=mask.shape).astype("float32")
-    loss, weights = losses.generator_losses(chairs_generator.GeneratorConfig(3, variant="2s-S"))
+    loss, weights = losses.generator_losses(
+        chairs_generator.GeneratorConfig(3, variant="2s-S")
+    )
     assert weights["mask"] == 100.0
     nll = -(mask * np.log(probability) + (1 - mask) * np.log(1 - probability))
-    np.testing.assert_allclose(float(loss["mask"](mask, probability)), nll.mean(),
-                               rtol=1e-4)
+    np.testing.assert_allclose(
+        float(loss["mask"](mask, probability)), nll.mean(), rtol=1e-4
+    )
 
 
 def test_metrics_match_numpy():
@@ -145,8 +165,9 @@ def test_metrics_match_numpy():
     psnr.update_state(rgb[:3], pred[:3])
     psnr.update_state(rgb[3:], pred[3:])
     mse = ((np.clip(pred, 0, 1) - rgb) ** 2).reshape(4, -1).mean(1)
-    np.testing.assert_allclose(float(psnr.result()),
-                               np.mean(10 * np.log10(1 / mse)), rtol=1e-5)
+    np.testing.assert_allclose(
+        float(psnr.result()), np.mean(10 * np.log10(1 / mse)), rtol=1e-5
+    )
 
     predicted_mask = rng.random(mask.shape).astype("float32")
     iou = metrics.MaskIoU()
@@ -159,29 +180,37 @@ def test_metrics_match_numpy():
     assert float(empty.result()) == 1.0
 
 
-@pytest.mark.parametrize("variant, activation", [("2s-S", "leaky_relu"),
-                                                 ("1s-S", "relu")])
+@pytest.mark.parametrize(
+    "variant, activation", [("2s-S", "leaky_relu"), ("1s-S", "relu")]
+)
 def test_saved_generator_loads_in_safe_mode(tmp_path, variant, activation):
-    config = chairs_generator.GeneratorConfig(4, 32, variant, width=0.125,
-                                    activation=activation)
+    config = chairs_generator.GeneratorConfig(
+        4, 32, variant, width=0.125, activation=activation
+    )
     model = chairs_generator.build_generator(config)
     path = tmp_path / "g.keras"
     model.save(path)
     loaded = keras.models.load_model(path, safe_mode=True)
-    x = {"class": np.eye(4, dtype="float32")[[1, 2]],
-         "view": np.random.default_rng(0).normal(size=(2, 4)).astype("float32"),
-         "transform": np.zeros((2, 8), "float32")}
+    x = {
+        "class": np.eye(4, dtype="float32")[[1, 2]],
+        "view": np.random.default_rng(0).normal(size=(2, 4)).astype("float32"),
+        "transform": np.zeros((2, 8), "float32"),
+    }
     for key in ("rgb", "mask"):
-        np.testing.assert_allclose(loaded(x)[key], model(x)[key], rtol=1e-5,
-                                   atol=1e-6)
+        np.testing.assert_allclose(loaded(x)[key], model(x)[key], rtol=1e-5, atol=1e-6)
 
 
 def test_mixed_precision_outputs_float32():
-    model = chairs_generator.build_generator(chairs_generator.GeneratorConfig(3, 32, width=0.125),
-                                   dtype="mixed_bfloat16")
-    out = model({"class": np.eye(3, dtype="float32"),
-                 "view": np.zeros((3, 4), "float32"),
-                 "transform": np.zeros((3, 8), "float32")})
+    model = chairs_generator.build_generator(
+        chairs_generator.GeneratorConfig(3, 32, width=0.125), dtype="mixed_bfloat16"
+    )
+    out = model(
+        {
+            "class": np.eye(3, dtype="float32"),
+            "view": np.zeros((3, 4), "float32"),
+            "transform": np.zeros((3, 8), "float32"),
+        }
+    )
     assert out["rgb"].dtype == "float32" and out["mask"].dtype == "float32"
     assert model.get_layer("rgb_uconv1").compute_dtype == "bfloat16"
 
@@ -202,14 +231,28 @@ def test_uconv_initialisation_starts_free_of_checkerboards():
     small = np.zeros((4, 4, 3, 4))
     for i in range(4):
         for j in range(4):
-            small[i, j] = (kernel[i, j] - small[i - 1, j] * (i > 0)
-                           - small[i, j - 1] * (j > 0)
-                           - small[i - 1, j - 1] * (i > 0 and j > 0))
-    boxed = sum(np.pad(small, [[dy, 1 - dy], [dx, 1 - dx], [0, 0], [0, 0]])
-                for dy in (0, 1) for dx in (0, 1))
+            small[i, j] = (
+                kernel[i, j]
+                - small[i - 1, j] * (i > 0)
+                - small[i, j - 1] * (j > 0)
+                - small[i - 1, j - 1] * (i > 0 and j > 0)
+            )
+    boxed = sum(
+        np.pad(small, [[dy, 1 - dy], [dx, 1 - dx], [0, 0], [0, 0]])
+        for dy in (0, 1)
+        for dx in (0, 1)
+    )
     np.testing.assert_allclose(boxed, kernel, rtol=1e-4, atol=1e-5)
-    assert chairs_generator.NearestUpsamplingInitializer.from_config(
-        init.get_config()).get_config() == init.get_config()
-    generator = chairs_generator.build_generator(chairs_generator.GeneratorConfig(3, 32, width=0.125))
-    assert isinstance(generator.get_layer("rgb_uconv1").kernel_initializer,
-                      chairs_generator.NearestUpsamplingInitializer)
+    assert (
+        chairs_generator.NearestUpsamplingInitializer.from_config(
+            init.get_config()
+        ).get_config()
+        == init.get_config()
+    )
+    generator = chairs_generator.build_generator(
+        chairs_generator.GeneratorConfig(3, 32, width=0.125)
+    )
+    assert isinstance(
+        generator.get_layer("rgb_uconv1").kernel_initializer,
+        chairs_generator.NearestUpsamplingInitializer,
+    )

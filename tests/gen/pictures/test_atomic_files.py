@@ -17,15 +17,14 @@ def _frames(count=12, size=48):
         g = y
         b = 0.5 + 0.5 * np.sin(angle) * (1 - x * y)
         frame = np.stack([r, g, b], -1)
-        frame[:, :size // 4] = 1.0  # a white background, as behind chairs
+        frame[:, : size // 4] = 1.0  # a white background, as behind chairs
         frames.append(frame)
     return np.stack(frames).astype(np.float32)
 
 
 def test_gif_frames_round_trip_within_the_palette_error(tmp_path):
     frames = _frames()
-    path = atomic_files.write_gif(str(tmp_path / "turn.gif"), frames,
-                                  frame_ms=40)
+    path = atomic_files.write_gif(str(tmp_path / "turn.gif"), frames, frame_ms=40)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["turn.gif"]
     expected = np.round(frames * 255).astype(int)
     with Image.open(path) as gif:
