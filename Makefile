@@ -9,7 +9,13 @@ DATA_DIR ?= runs/tensorflow_datasets
 
 ACCELERATOR_DIR ?= runs/accelerator
 
-.PHONY: test lint format demo accelerator install clean
+# Debian packages the project needs beyond Python, one list for every
+# target that needs them. `make system-packages` installs the missing ones
+# with apt-get where it can (root, as on CI); elsewhere it names them and
+# goes on, and the tests that need them skip, saying why.
+APT_PACKAGES :=
+
+.PHONY: test lint format demo accelerator install system-packages clean
 
 install: $(STAMP)
 
@@ -20,11 +26,23 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "Missing system packages:$$missing. Install them (Debian/Ubuntu: sudo apt-get install$$missing; elsewhere your system's equivalents); until then the tests that need them skip." >&2; \
+	fi
+
 # One worker per core, at most 4: most of the suite's time is single-threaded
 # (starting scripts, importing TensorFlow), so two workers halve it on 2 cores.
 # Tests go out one at a time, longest first (tests/conftest.py), so that no
 # worker is left with a queue of long tests while the others are idle.
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(PY) -m pytest -q -n auto --maxprocesses=4 --maxschedchunk=1 --durations=15
 
 # The formatter and linter configured in pyproject.toml; `make format`
