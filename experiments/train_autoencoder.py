@@ -8,13 +8,13 @@ on the synthetic chairs: switch unpooling against fixed-corner unpooling.
 Writes both trained models, reconstructions.png (held-out inputs above their
 reconstructions with each unpooling) and mse.md / mse.json (reconstruction
 MSE on held-out views) under --workdir. Every setting is a field of
-`gen.training.autoencoder_config.AutoencoderConfig`; `--helpfull` lists them.
+`gen.deconvnet.autoencoder_config.AutoencoderConfig`; `--helpfull` lists them.
 """
 
 from absl import flags
 
 from gen import cli, settings
-from gen.training import autoencoder_config
+from gen.deconvnet import autoencoder_config
 
 flags.DEFINE_string("workdir", None, "Output folder.", required=True)
 _AUTOENCODER = settings.define_flags(autoencoder_config.AutoencoderConfig)
@@ -23,7 +23,7 @@ _AUTOENCODER = settings.define_flags(autoencoder_config.AutoencoderConfig)
 def main(argv):
     cli.check_no_arguments(argv)
     config = _AUTOENCODER.config()  # validates before TensorFlow loads
-    from gen.training import train_autoencoder
+    from gen.deconvnet import train_autoencoder
 
     train_autoencoder.train_autoencoder(config, flags.FLAGS.workdir)
 

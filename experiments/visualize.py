@@ -11,12 +11,11 @@ maps, as deconvnet projections beside the image patches they come from.
 Without --model it first trains a small convnet on the synthetic chairs
 (classifying the chair style, or --task=azimuth) and shows its conv layers.
 The settings are the fields of `gen.deconvnet.visualizer.VisualizeConfig`
-and, for the small convnet, of `gen.training.convnet_config.ConvnetConfig`.
+and, for the small convnet, of `gen.deconvnet.convnet_config.ConvnetConfig`.
 """
 
 from gen import cli, settings
-from gen.deconvnet import visualizer
-from gen.training import convnet_config
+from gen.deconvnet import convnet_config, visualizer
 
 _VISUALIZE = settings.define_flags(visualizer.VisualizeConfig)
 # Training the small convnet (no --model); its data settings are the ones

@@ -20,10 +20,10 @@ import time
 
 from gen import settings
 from gen.data import image_sources
+from gen.deconvnet import convnet_config
 from gen.errors import UserError
 from gen.pictures import atomic_files
 from gen.settings import setting
-from gen.training import convnet_config
 
 # TensorFlow loads in the functions that need it, so that a config with a
 # missing file or folder is refused at once.
@@ -34,7 +34,7 @@ class VisualizeConfig:
     """What to visualise and where to write it; each field's help says what
     it is (`python -m experiments.visualize --helpfull`).
 
-    `convnet` is the `gen.training.convnet_config.ConvnetConfig` to train
+    `convnet` is the `gen.deconvnet.convnet_config.ConvnetConfig` to train
     when `model_path` is None (default: its defaults with this config's
     data settings).
     """
@@ -129,8 +129,7 @@ def visualize(config):
     Returns:
         The dict written to ``index.json``.
     """
-    from gen.deconvnet import feature_sheets, top_activations
-    from gen.training import train_small_convnet
+    from gen.deconvnet import feature_sheets, top_activations, train_small_convnet
 
     summary = {"images": config.images}
     if config.model_path:

@@ -9,7 +9,7 @@ in their net), then conv2 and conv3 (3x3 with fused ReLU) each followed by
 classifies the chair style or the azimuth bin of a chairs image; every layer
 is one `gen.deconvnet.network.DeconvNet` supports.
 
-`gen.training.train_small_convnet` trains it.
+`gen.deconvnet.train_small_convnet` trains it.
 
 Example:
 

@@ -9,7 +9,7 @@ own bias and a ReLU (a sigmoid for the image). Since unpooling only moves
 values, the ReLU after each transposed filtering is the deconvnet's
 "unpool, rectify, filter".
 
-Two ways to unpool, compared by `gen.training.train_autoencoder`:
+Two ways to unpool, compared by `gen.deconvnet.train_autoencoder`:
 
 - ``"switch"``: `layers.SwitchUnpooling2D` with the switches the encoder
   recorded for the image being reconstructed (where each maximum was);

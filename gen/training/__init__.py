@@ -1,3 +1,3 @@
 """Training: the settings of a run (no TensorFlow), the trainer that carries
 it out with Keras `fit`, its callbacks, samples, run folder and runtime
-choices, and the training of the tied autoencoder and the small convnet."""
+choices."""

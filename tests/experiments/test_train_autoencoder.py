@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 
 from gen.data import chairs_data, splits
+from gen.deconvnet import train_autoencoder
 from gen.models import tied_autoencoder
 from gen.pictures import grids
-from gen.training import train_autoencoder
 from tests.scripts import assert_user_error, run_script
 
 
@@ -85,7 +85,7 @@ def test_trains_both_autoencoders_and_compares_them(tmp_path):
 
 
 def test_bad_flags_exit_2_without_traceback(tmp_path):
-    # Config errors are tested in tests/gen/training/test_train_autoencoder.py;
+    # Config errors are tested in tests/gen/deconvnet/test_train_autoencoder.py;
     # this one is refused before TensorFlow loads.
     result = run_script(
         "train_autoencoder", f"--workdir={tmp_path / 'ae'}", "--filters=4,x"

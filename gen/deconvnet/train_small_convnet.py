@@ -47,7 +47,7 @@ def train_small_convnet(config, save_path=None, verbose=2):
     """Trains the classifier of `config` on the chairs with Keras `fit`.
 
     Args:
-        config: a `gen.training.convnet_config.ConvnetConfig`.
+        config: a `gen.deconvnet.convnet_config.ConvnetConfig`.
         save_path: where to save the trained model (.keras), or None.
         verbose: Keras `fit` verbosity (2: a line per epoch).
 

@@ -105,7 +105,7 @@ def train_autoencoder(config, workdir, verbose=2):
       ``checkpoints/<unpooling>.keras``: the model after the latest epoch.
 
     Args:
-        config: a `gen.training.autoencoder_config.AutoencoderConfig`.
+        config: a `gen.deconvnet.autoencoder_config.AutoencoderConfig`.
         workdir: the output folder (created if needed).
         verbose: Keras `fit` verbosity (2: a line per epoch).
 

@@ -1,12 +1,12 @@
-"""gen.training.train_autoencoder and its config: the MSE and its table,
+"""gen.deconvnet.train_autoencoder and its config: the MSE and its table,
 every refused setting."""
 
 import numpy as np
 import pytest
 
+from gen.deconvnet import autoencoder_config, train_autoencoder
 from gen.errors import UserError
 from gen.models import tied_autoencoder
-from gen.training import autoencoder_config, train_autoencoder
 
 
 def test_reconstruction_mse_and_table():
