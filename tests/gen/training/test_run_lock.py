@@ -1,0 +1,166 @@
+"""One run per folder: the workdir lock, its refusal, stale locks taken
+over (dead process, old heartbeat, a copied folder), atomic taking, the
+workers of one run."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from gen.errors import UserError
+from gen.training import run_lock
+from tests.scripts import ROOT
+
+
+def _write_lock(folder, age=0.0, **fields):
+    record = {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "started": "2026-12-06T21:00:00+00:00",
+        "workdir": str(folder),
+        "run_id": None,
+        **fields,
+    }
+    path = folder / run_lock.LOCK_FILE
+    path.write_text(json.dumps(record))
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def _dead_pid():
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_a_live_run_is_refused_with_its_host_process_and_step(tmp_path):
+    workdir = tmp_path / "run"
+    (workdir / "checkpoints").mkdir(parents=True)
+    (workdir / "checkpoints" / "checkpoint").write_text(
+        'model_checkpoint_path: "ckpt-8"\n'
+    )
+    with run_lock.acquire(str(workdir), echo=print):
+        before = sorted(os.listdir(workdir))
+        with pytest.raises(UserError) as e:
+            run_lock.acquire(str(workdir), step=8)
+        assert sorted(os.listdir(workdir)) == before
+    message = str(e.value)
+    assert f"process {os.getpid()} on host {socket.gethostname()}" in message
+    assert "its last checkpoint is step 8" in message
+    assert "Nothing was written" in message and "another --workdir" in message
+    assert not (workdir / run_lock.LOCK_FILE).exists()
+
+
+def test_a_folder_the_lock_made_is_removed_with_it_when_empty(tmp_path):
+    new = tmp_path / "new"
+    with run_lock.acquire(str(new)):
+        assert os.listdir(new) == [run_lock.LOCK_FILE]
+    assert not new.exists()
+    with run_lock.acquire(str(tmp_path)):
+        pass
+    assert tmp_path.exists() and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "fields, age, reason",
+    [
+        ({"pid": "dead"}, 0.0, "its process is gone"),
+        ({"process_start": -1}, 0.0, "the id now names another process"),
+        ({"boot_id": "an earlier boot"}, 0.0, "the machine has restarted"),
+        ({"host": "elsewhere"}, run_lock.STALE_SECONDS + 60, "heartbeat is"),
+        ({"workdir": "/somewhere/else"}, 0.0, "it was copied from /somewhere/else"),
+    ],
+)
+def test_a_stale_lock_is_taken_over_with_one_line(tmp_path, fields, age, reason):
+    if fields.get("pid") == "dead":
+        fields = {"pid": _dead_pid()}
+    if "process_start" in fields and run_lock._process_start(os.getpid()) is None:
+        pytest.skip("no /proc here to tell a reused process id")
+    if "boot_id" in fields and run_lock._boot_id() is None:
+        pytest.skip("no boot id here")
+    _write_lock(tmp_path, age=age, **fields)
+    lines = []
+    with run_lock.acquire(str(tmp_path), echo=lines.append):
+        holder = run_lock.read(str(tmp_path))
+        assert (holder.pid, holder.stale) == (os.getpid(), None)
+    assert len(lines) == 1 and lines[0].startswith("took over the lock"), lines
+    assert reason in lines[0]
+
+
+def test_another_hosts_run_holds_the_folder_while_its_heartbeat_is_fresh(tmp_path):
+    _write_lock(tmp_path, age=run_lock.STALE_SECONDS - 60, host="elsewhere", pid=7)
+    with pytest.raises(UserError, match="process 7 on host elsewhere"):
+        run_lock.acquire(str(tmp_path))
+
+
+def test_the_heartbeat_keeps_the_lock_fresh(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_lock, "HEARTBEAT_SECONDS", 0.05)
+    with run_lock.acquire(str(tmp_path)) as lock:
+        old = time.time() - 1000
+        os.utime(lock.path, (old, old))
+        time.sleep(0.5)
+        assert run_lock.read(str(tmp_path)).heartbeat_age < 10
+
+
+def test_the_workers_of_one_run_are_not_rivals(tmp_path):
+    cluster = {"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}}
+    ours = run_lock.run_id_of({**cluster, "task": {"type": "worker", "index": 0}})
+    assert ours == run_lock.run_id_of(
+        {**cluster, "task": {"type": "worker", "index": 1}}
+    )
+    other = run_lock.run_id_of({"cluster": {"worker": ["127.0.0.1:3"]}})
+    with run_lock.acquire(str(tmp_path), run_id=ours):
+        run_lock.check_free(str(tmp_path), run_id=ours)  # a worker of this run
+        for rival in (other, None):
+            with pytest.raises(UserError, match="in use by a run"):
+                run_lock.check_free(str(tmp_path), run_id=rival)
+    run_lock.check_free(str(tmp_path), run_id=other)  # released
+
+
+RACER = textwrap.dedent("""
+    import sys, time
+    from gen.errors import UserError
+    from gen.training import run_lock
+    start = float(sys.argv[2])
+    while time.time() < start:
+        pass
+    try:
+        lock = run_lock.acquire(sys.argv[1], echo=lambda line: None)
+    except UserError:
+        print("refused")
+    else:
+        time.sleep(1.0)
+        lock.release()
+        print("won")
+""")
+
+
+def test_starts_at_the_same_instant_have_one_winner(tmp_path):
+    start = time.time() + 1.5
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, str(tmp_path / "run"), str(start)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    outcomes = sorted(p.communicate(timeout=60)[0].strip() for p in racers)
+    assert outcomes == ["refused"] * 5 + ["won"], outcomes
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_copied_folder_is_not_held_by_the_original_run(tmp_path):
+    (tmp_path / "run").mkdir()
+    with run_lock.acquire(str(tmp_path / "run")):
+        shutil.copytree(tmp_path / "run", tmp_path / "copy")
+        assert run_lock.live_holder(str(tmp_path / "run")) is not None
+        assert run_lock.live_holder(str(tmp_path / "copy")) is None
