@@ -1,16 +1,15 @@
 """Step time of the 64x64 chairs generator, side by side with PyTorch.
 
-    python -m experiments.bench_train \\
-        --torch_python=/path/to/venv-with-torch/bin/python \\
-        --peer=../shared/bench/torch_chairs.py
+    python -m experiments.bench_train --torch_python=.venv/bin/python
 
 Times one Adam training step of the authors' 2s-E network (batch 64, 809
 classes, 8 transform parameters) as `experiments.train` runs it, with the
 default precision (--precision=auto) and with float32, and, when a Python
-with PyTorch is given, the PyTorch peer in float32 and with bfloat16
-autocast, in interleaved rounds. Prints one JSON line per variant (the
-peer's fields, plus the share of the machine's matmul FLOP/s), then the
-ratios.
+with PyTorch is given (`.venv` has it with the test extras), the PyTorch
+peer `gen/benchmarks/peers/torch_chairs.py` (the same network, loss and
+optimiser) in float32 and with bfloat16 autocast, in interleaved rounds.
+Prints one JSON line per variant (the peer's fields, plus the share of the
+machine's matmul FLOP/s), then the ratios.
 """
 
 import json
@@ -20,6 +19,7 @@ import statistics
 from absl import flags
 
 from gen import cli
+from gen.benchmarks.peers import TORCH_CHAIRS
 from gen.errors import UserError
 
 _BATCH = flags.DEFINE_integer("batch", 64, "Batch size.")
@@ -32,16 +32,20 @@ _TORCH = flags.DEFINE_string(
     "torch_python", None, "A Python with torch installed, to run the peer."
 )
 _PEER = flags.DEFINE_string(
-    "peer", "../shared/bench/torch_chairs.py", "Path of the PyTorch peer script."
+    "peer",
+    None,
+    "Path of the PyTorch peer script (default: the repository's "
+    "gen/benchmarks/peers/torch_chairs.py).",
 )
 
 
 def main(argv):
     cli.check_no_arguments(argv)
-    if _TORCH.value and not os.path.isfile(_PEER.value):
+    peer_script = _PEER.value or TORCH_CHAIRS
+    if _TORCH.value and not os.path.isfile(peer_script):
         raise UserError(
-            f"--peer {_PEER.value!r} is not a file; point it at "
-            "shared/bench/torch_chairs.py."
+            f"--peer {peer_script!r} is not a file; point it at the "
+            "repository's gen/benchmarks/peers/torch_chairs.py or leave it out."
         )
     if _TORCH.value and not os.access(_TORCH.value, os.X_OK):
         raise UserError(f"--torch_python {_TORCH.value!r} is not an executable Python.")
@@ -97,7 +101,7 @@ def main(argv):
                 ("pytorch float32", []),
                 ("pytorch bf16 autocast", ["--bf16"]),
             ):
-                line = timing.run_peer(_TORCH.value, _PEER.value, peer_args + extra)
+                line = timing.run_peer(_TORCH.value, peer_script, peer_args + extra)
                 peers.setdefault(name, []).append(line)
                 times.setdefault(name, []).append(line["step_s"])
     macs = train_speed.generator_forward_macs(models["default"])
