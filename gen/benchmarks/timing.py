@@ -1,10 +1,10 @@
 """Side-by-side timing: variants measured in interleaved rounds in one process.
 
-This machine's speed drifts by tens of percent from minute to minute (other
-tenants share the host), so a benchmark never compares timings taken at
-different moments: every round runs each variant once, in turn. Times are per-variant medians
-over rounds; a speed-up is the median over rounds of the ratio of two
-variants' times in the same round, so that drift between rounds cancels.
+A machine shared with other tenants drifts in speed from minute to minute,
+so a benchmark never compares timings taken at different moments: every
+round runs each variant once, in turn. Times are per-variant medians over
+rounds; a speed-up is the median over rounds of the ratio of two variants'
+times in the same round, so that drift between rounds cancels.
 """
 
 import json

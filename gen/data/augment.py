@@ -124,8 +124,8 @@ def resample(images, transforms):
     """Bilinear resampling with 0 outside, as `tf.raw_ops.ImageProjectiveTransformV3`
     (interpolation "BILINEAR", fill_mode "CONSTANT", fill_value 0) does it.
 
-    Written with gathers so that XLA can fuse it: on CPU the compiled version
-    is several times faster than that kernel.
+    Written with gathers so that XLA compiles and fuses it with the rest of
+    the augmentation.
 
     Args:
       images: [B, H, W, C] float32.

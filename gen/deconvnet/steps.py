@@ -10,9 +10,11 @@ and how the signal goes back down through it (Zeiler & Fergus, 2014).
 - convolution (`keras.layers.Conv2D`, or a `layers.TiedConv2D` called
   forwards) -> filtering with the transposed filters of the same layer:
   `tf.nn.conv2d_transpose` with the layer's own kernel variable, the exact
-  adjoint of the convolution (REFERENCE.md, section 3) and exactly a
-  `TiedConv2D`'s own transposed direction without its bias. Biases play no
-  part.
+  adjoint of the convolution (TensorFlow documents it as the gradient of
+  `conv2d` with respect to its input: a Conv2D kernel ``(kh, kw, in, out)``
+  is its filter ``(kh, kw, out_of_transpose, in_of_transpose)`` as it is)
+  and exactly a `TiedConv2D`'s own transposed direction without its bias.
+  Biases play no part.
 
 The steps for the layers Zeiler & Fergus did not have, each the transpose of
 the layer's linear part, as for a convolution:

@@ -6,7 +6,7 @@ generator's "uconv") gives output pixels of different phases
 phases meet 3x3, 3x2, 2x3 and 2x2 taps. So even on a perfectly flat input
 the output is a checkerboard unless training made the sub-kernels' sums
 equal (Odena, Dumoulin & Olah 2016 describe the effect; they give no number).
-The measure here (`../shared/REFERENCE.md`, section 3):
+The measure here:
 
 - feed the layer's linear part (its kernel; the bias is the same for every
   phase and the activation would hide the pattern) a constant input of

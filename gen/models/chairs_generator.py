@@ -155,9 +155,8 @@ class SliceChannels(keras.layers.Layer):
 
     def call(self, inputs):
         # A split, not a strided slice: TensorFlow's gradient of a slice
-        # along the last axis (StridedSliceGrad) is an elementwise scatter
-        # that took 10 to 20 ms per 64x64 training step on 2 CPU cores; a
-        # split's gradient is a concatenation.
+        # along the last axis (StridedSliceGrad) is an elementwise scatter;
+        # a split's gradient is a concatenation (docs/benchmarks.md).
         return ops.split(inputs, [self.start, self.stop], axis=-1)[1]
 
     def compute_output_shape(self, input_shape):
@@ -173,9 +172,9 @@ class ForegroundProbability(keras.layers.Layer):
     logits: channel 1 of their softmax, computed as the sigmoid of their
     difference (the same value).
 
-    Shapes: ``(..., 2)`` -> ``(..., 1)``. TensorFlow's CPU softmax over a
-    last axis of 2 took 16 ms per 64x64 training step on 2 cores, and
-    slicing its output more; the sigmoid takes a fraction of that.
+    Shapes: ``(..., 2)`` -> ``(..., 1)``. One elementwise sigmoid instead of
+    a softmax over a last axis of 2 and a slice of its output, both slow on
+    TensorFlow's CPU kernels (docs/benchmarks.md).
     """
 
     def call(self, logits):

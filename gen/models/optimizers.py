@@ -4,10 +4,10 @@ kernel, and the learning-rate schedules (both saved in a compiled model's
 
 `keras.optimizers.Adam` updates each variable with about a dozen separate
 elementwise ops (subtract, multiply, assign_add, square, sqrt, divide, ...),
-each a full pass over the variable's memory. For the chairs generator's 31.6
-million parameters those passes cost a third of a training step on a
-2-core CPU. TensorFlow's `ResourceApplyAdam` kernel does the same update,
-with the same formula, in one fused kernel.
+each a full pass over the variable's memory, which for the chairs
+generator's 31.6 million parameters is a large share of a training step
+(docs/benchmarks.md). TensorFlow's `ResourceApplyAdam` kernel does the same
+update, with the same formula, in one fused kernel.
 """
 
 import math
@@ -82,8 +82,8 @@ class LearningRate(keras.optimizers.schedules.LearningRateSchedule):
     `total_steps` can be set on a schedule in use: on the TensorFlow backend
     the horizon is a variable that a traced training step reads, so a new
     horizon (--fit_to_time's) takes effect at the next step without tracing
-    the step again (a new trace of the chairs generator's step takes 4 to 60
-    seconds on 2 cores).
+    the step again (a new trace of the chairs generator's step takes seconds
+    to a minute on a CPU; docs/benchmarks.md).
     """
 
     def __init__(

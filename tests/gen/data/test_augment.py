@@ -84,7 +84,7 @@ def test_spatial_transform_follows_its_definition(values):
     out_image, out_mask = augment.apply(image, mask, _theta(**values))
 
     # p_out = c + t + rot(angle) diag(z q, z / q) (p_in - c), y pointing down,
-    # with the papers' spreads (REFERENCE.md section 1).
+    # with the papers' spreads (Dosovitskiy et al., CVPR 2015 and TPAMI 2017).
     spreads = {
         "log_zoom": 0.3,
         "log_squeeze": 0.1,

@@ -5,7 +5,8 @@ import pytest
 
 from gen.data import chair_views
 
-# REFERENCE.md section 2: floor(360*j/31) for j = 0..30.
+# The azimuths in the file names of Aubry et al.'s renders (CVPR 2014):
+# floor(360*j/31) for j = 0..30.
 GOLDEN_FIRST = (0, 11, 23, 34, 46)
 GOLDEN_LAST = (336, 348)
 
