@@ -23,6 +23,7 @@ import zipfile
 
 from gen import choices
 from gen.errors import UserError
+from gen.explore.data_folder import ensure_data_dir
 from gen.training import train_config
 from gen.training.workdir import CONFIG_FILE, GENERATOR_FILE
 
@@ -41,8 +42,10 @@ class RunInfo:
         generator_path: the ``.keras`` file.
         workdir: the run's folder, or None for a bare generator file.
         train: the run's `TrainConfig`, or None for a bare generator file.
-        num_classes: the number of chair styles, or None until the model is
-            loaded (bare generator file).
+        num_classes: the number of chair styles: config.json's, or for a bare
+            generator file the size of its "class" input read from the file
+            (None if it has none: not a chairs generator, which loading
+            reports).
         cut_layers: the names of the layers the exploring tools can cut the
             generator at (`CUT_LAYER_CLASSES`), in the model's order, read
             from the file without loading it.
@@ -67,8 +70,10 @@ def locate(workdir=None, generator=None):
             "training run> or --generator=<file.keras> (one of the two)."
         )
     if generator is not None:
-        path, cut_layers = _check_generator_file(generator)
-        return RunInfo(generator_path=path, cut_layers=cut_layers)
+        path, cut_layers, num_classes = _check_generator_file(generator)
+        return RunInfo(
+            generator_path=path, num_classes=num_classes, cut_layers=cut_layers
+        )
     workdir = os.path.abspath(os.path.expanduser(workdir))
     if not os.path.isdir(workdir):
         raise UserError(
@@ -106,7 +111,7 @@ def locate(workdir=None, generator=None):
             "to finish it (it resumes from the last checkpoint), or pass "
             "--max_train_minutes to stop early with a generator."
         )
-    path, cut_layers = _check_generator_file(path)
+    path, cut_layers, _ = _check_generator_file(path)
     return RunInfo(
         generator_path=path,
         workdir=workdir,
@@ -160,11 +165,24 @@ def _check_generator_file(path):
             "copy."
         )
     layers = (config.get("config") or {}).get("layers") or []
-    return path, tuple(
+    cut_layers = tuple(
         layer.get("name") or layer["config"]["name"]
         for layer in layers
         if layer.get("class_name") in CUT_LAYER_CLASSES
     )
+    return path, cut_layers, _class_input_size(layers)
+
+
+def _class_input_size(layers):
+    """The size of the "class" input (the one-hot chair id) in a functional
+    model's layer configs, or None."""
+    for layer in layers:
+        config = layer.get("config") or {}
+        if layer.get("class_name") == "InputLayer" and config.get("name") == "class":
+            shape = config.get("batch_shape") or config.get("batch_input_shape")
+            if shape and isinstance(shape[-1], int):
+                return shape[-1]
+    return None
 
 
 def load_generator(path):
@@ -172,7 +190,7 @@ def load_generator(path):
     after the file checks of `locate`."""
     from gen.models import chairs_generator
 
-    path, _ = _check_generator_file(path)
+    path, _, _ = _check_generator_file(path)
     return chairs_generator.load_generator(path)
 
 
@@ -260,8 +278,15 @@ def data_source(
         raise UserError(
             f"--holdout must be one of {', '.join(choices.HOLDOUTS)}; got {holdout!r}."
         )
+    dataset = dataset or "synthetic_chairs"
+    if dataset not in choices.DATASETS:
+        raise UserError(
+            f"--dataset must be one of {', '.join(choices.DATASETS)}; got {dataset!r}."
+        )
+    if info.num_classes is not None:
+        num_chairs = _check_num_chairs(dataset, num_chairs, info.num_classes)
     return DataSource(
-        dataset=dataset or "synthetic_chairs",
+        dataset=dataset,
         data_dir=data_dir,
         num_chairs=num_chairs,
         chair_list=chair_list,
@@ -269,8 +294,27 @@ def data_source(
     )
 
 
+def _check_num_chairs(dataset, num_chairs, num_classes):
+    """--num_chairs against the generator's classes, before any data are
+    built: synthetic_chairs with N chairs has exactly N classes, and the
+    real datasets keep at most --num_chairs. Returns the number of chairs
+    (synthetic_chairs: the generator's by default)."""
+    if num_chairs is None:
+        return num_classes if dataset == "synthetic_chairs" else None
+    if num_chairs != num_classes and (
+        dataset == "synthetic_chairs" or num_chairs < num_classes
+    ):
+        raise UserError(
+            f"--num_chairs={num_chairs} does not match the generator, which "
+            f"draws {num_classes} chairs: give the number of chairs it was "
+            f"trained on (--num_chairs={num_classes}), or leave the flag out."
+        )
+    return num_chairs
+
+
 def require_data(source, what):
-    """`source`, or a UserError saying that `what` needs the real images."""
+    """`source`, its data folder ready (`ensure_data_dir`), or a UserError
+    saying that `what` needs the real images. Reads no data."""
     if source is None:
         raise UserError(
             f"{what} needs the real chair images, and a bare --generator file "
@@ -278,21 +322,17 @@ def require_data(source, what):
             "instead, or add --data_dir (with --dataset, --num_chairs, "
             "--chair_list, --holdout as the run was trained)."
         )
+    ensure_data_dir(source)
     return source
 
 
 def load_data(source, model):
-    """The `ChairsData` of `source` at the generator's resolution; checks that
-    it has as many chairs as the generator has classes."""
+    """The `ChairsData` of `source` at the generator's resolution (built
+    first if needed, `ensure_data_dir`); checks that it has as many chairs as
+    the generator has classes."""
     from gen.data import chairs_data
 
-    if source.data_dir is not None and not os.path.isdir(
-        os.path.expanduser(source.data_dir)
-    ):
-        raise UserError(
-            f"The data directory {source.data_dir} does not "
-            "exist; pass --data_dir where the chairs data are."
-        )
+    ensure_data_dir(source)
     classes = num_classes_of(model)
     data = chairs_data.load_chairs(
         source.dataset,

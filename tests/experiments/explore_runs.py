@@ -10,8 +10,10 @@ what those flags ask for.
 The runs see the tiny run as a person who moved it sees it: copied to
 another folder, opened by a relative --workdir from another working
 directory, its recorded data directory gone (as on another machine). The
-scripts that need no images must not look for them; those that do are
-given --data_dir, which overrides the recorded one.
+scripts that need no images must not look for them; render is given
+--data_dir, which overrides the recorded one; evaluate is not, and makes
+the recorded folder and rebuilds the synthetic chairs in it
+(`REBUILT_DATA_DIR`).
 """
 
 import concurrent.futures
@@ -21,8 +23,11 @@ import shutil
 
 from tests.scripts import run_script
 
-# The scripts that show or score real images.
-NEED_DATA = ("render", "evaluate")
+# The scripts that show or score real images and are given --data_dir.
+GIVEN_DATA_DIR = ("render",)
+# The run's recorded data folder, under the fixture's folder: not there
+# when the scripts start.
+REBUILT_DATA_DIR = ("machine_a", "tensorflow_datasets")
 
 PARALLEL = 2  # the machine has 2 cores, shared
 
@@ -59,7 +64,8 @@ class ExploreRuns:
         path = os.path.join(copy, "config.json")
         with open(path) as f:
             record = json.load(f)
-        record["train"]["data_dir"] = "/on/another/machine/tensorflow_datasets"
+        self.recorded_data_dir = os.path.join(root, *REBUILT_DATA_DIR)
+        record["train"]["data_dir"] = self.recorded_data_dir
         with open(path, "w") as f:
             json.dump(record, f)
         self.run_copy = copy
@@ -68,7 +74,7 @@ class ExploreRuns:
         self._runs = {}
         for name, args in ARGS.items():
             flags = ["--workdir=run"]
-            if name in NEED_DATA:
+            if name in GIVEN_DATA_DIR:
                 flags.append(f"--data_dir={data_dir}")
             if name == "render":  # no --out: into the run's render/ folder
                 out = os.path.join(copy, name)

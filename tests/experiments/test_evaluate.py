@@ -31,6 +31,15 @@ def _assert_same(got, expected, where=""):
 def test_table_and_checkerboard(explore_runs, tiny_generator_and_data):
     result, out = explore_runs.result("evaluate")
     assert result.returncode == 0, result.stderr
+    # The run's recorded data folder was not there (a run copied from
+    # another machine): made, the 3 synthetic chairs rebuilt in it, in one
+    # line.
+    recorded = explore_runs.recorded_data_dir
+    assert (
+        f"The data directory {recorded} did not exist: created it; the 3 "
+        "synthetic chairs are rebuilt there from their settings." in result.stderr
+    )
+    assert os.path.isdir(os.path.join(recorded, "synthetic_chairs", "32px_3chairs"))
     for name in ("evaluation.json", "evaluation.md", "checkerboard.png"):
         assert f"wrote {os.path.join(out, name)}" in result.stdout
     with open(os.path.join(out, "evaluation.json")) as f:
@@ -96,3 +105,36 @@ def test_bad_runs_exit_2_with_one_paragraph(tiny_run, tmp_path):
         result = run_script("evaluate", f"--out={tmp_path / 'o'}", *args)
         assert_user_error(result, message)
         assert not (tmp_path / "o").exists()
+
+
+def test_data_are_checked_before_any_are_built(tiny_run, tmp_path):
+    bare = os.path.join(tiny_run, "generator.keras")
+    empty = tmp_path / "data"
+    empty.mkdir()
+    # A run copied from elsewhere whose data are the user's own renders: its
+    # missing data folder cannot be made again from its settings.
+    copy = tmp_path / "copied_run"
+    copy.mkdir()
+    shutil.copy(bare, copy)
+    record = json.loads(open(os.path.join(tiny_run, "config.json")).read())
+    record["train"].update(dataset="rendered_chairs", num_chairs=None)
+    record["train"]["data_dir"] = str(tmp_path / "gone")
+    (copy / "config.json").write_text(json.dumps(record))
+    for args, message in [
+        (
+            [f"--generator={bare}", f"--data_dir={empty}", "--num_chairs=100"],
+            "--num_chairs=100 does not match the generator, which draws 3 chairs: "
+            "give the number of chairs it was trained on (--num_chairs=3), or "
+            "leave the flag out.",
+        ),
+        (
+            [f"--workdir={copy}"],
+            f"The data directory {tmp_path / 'gone'} does not exist, and the "
+            "rendered_chairs data cannot be rebuilt from settings: they are made "
+            "from your own copy of Aubry et al.'s renders",
+        ),
+    ]:
+        result = run_script("evaluate", f"--out={tmp_path / 'o'}", *args)
+        assert_user_error(result, message)
+    assert not any(empty.iterdir())  # nothing built
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copied_run", "data"]

@@ -86,6 +86,10 @@ def test_bad_flags_exit_2_with_one_paragraph(tiny_run, tmp_path):
             "--chairs: unknown chair id 5; this generator draws 3 chairs, ids 0..2.",
         ),
         ([f"--generator={bare}", "--real"], "--real needs the real chair images"),
+        (  # a bare file's chairs, read from the file before TensorFlow loads
+            [f"--generator={bare}", "--chairs=7"],
+            "--chairs: unknown chair id 7; this generator draws 3 chairs, ids 0..2.",
+        ),
         ([], "--workdir=<folder of a training run> or --generator"),
     ]:
         result = run_script("render", f"--out={tmp_path / 'o'}", *args)

@@ -32,7 +32,7 @@ def test_a_finished_run_and_a_bare_generator_file_open(tiny_run):
     path = os.path.join(tiny_run, "generator.keras")
     info = run_files.locate(generator=path)
     assert info.workdir is None and info.train is None
-    assert info.num_classes is None
+    assert info.num_classes == 3  # the size of its "class" input, read unloaded
     assert run_files.default_out(info, "render") == os.path.join(
         tiny_run, "generator_render"
     )
@@ -60,7 +60,25 @@ def test_data_of_a_run_and_of_a_bare_file(tiny_run, chairs_data_dir, tmp_path):
     with pytest.raises(UserError, match="needs the real chair images"):
         run_files.require_data(run_files.data_source(bare), "--real")
     given = run_files.data_source(bare, data_dir=chairs_data_dir)
-    assert given.holdout == "views" and given.num_chairs is None
+    assert given.holdout == "views" and given.num_chairs == 3
+    # What the file alone tells is checked before any data are built.
+    with pytest.raises(
+        UserError,
+        match=r"--num_chairs=100 does not match the generator, which draws 3 "
+        r"chairs: give the number of chairs it was trained on \(--num_chairs=3\)",
+    ):
+        run_files.data_source(bare, data_dir=chairs_data_dir, num_chairs=100)
+    with pytest.raises(UserError, match="--num_chairs=2 does not match"):
+        run_files.data_source(
+            bare, dataset="rendered_chairs", data_dir=".", num_chairs=2
+        )
+    # The real datasets keep at most --num_chairs: more is not refused.
+    assert (
+        run_files.data_source(
+            bare, dataset="rendered_chairs", data_dir=".", num_chairs=5
+        ).num_chairs
+        == 5
+    )
     assert run_files.load_data(given, model).num_classes == 3
     with pytest.raises(UserError, match="--holdout must be one of"):
         run_files.data_source(bare, data_dir=chairs_data_dir, holdout="some")
@@ -68,9 +86,37 @@ def test_data_of_a_run_and_of_a_bare_file(tiny_run, chairs_data_dir, tmp_path):
         run_files.load_data(
             run_files.DataSource(data_dir=chairs_data_dir, num_chairs=2), model
         )
-    with pytest.raises(UserError, match="does not exist"):
-        run_files.load_data(
-            run_files.DataSource(data_dir=str(tmp_path / "nowhere")), model
+
+
+def test_a_missing_data_folder_is_made_when_its_data_can_be_rebuilt(tmp_path, capsys):
+    folder = tmp_path / "new" / "tfds"
+    source = run_files.DataSource(data_dir=str(folder), num_chairs=3)
+    assert run_files.require_data(source, "--real") == source
+    assert folder.is_dir() and not any(folder.iterdir())
+    assert capsys.readouterr().err == (
+        f"The data directory {folder} did not exist: created it; the 3 "
+        "synthetic chairs are rebuilt there from their settings.\n"
+    )
+    run_files.require_data(source, "--real")  # there now: nothing said
+    assert capsys.readouterr().err == ""
+    real = run_files.DataSource(
+        dataset="rendered_chairs", data_dir=str(tmp_path / "nowhere")
+    )
+    with pytest.raises(
+        UserError,
+        match=r"nowhere does not exist, and the rendered_chairs data cannot be "
+        r"rebuilt from settings: they are made from your own copy of Aubry",
+    ):
+        run_files.require_data(real, "--real")
+    assert not (tmp_path / "nowhere").exists()
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(UserError, match="a_file is a file, not a folder"):
+        run_files.require_data(
+            run_files.DataSource(data_dir=str(tmp_path / "a_file")), "--real"
+        )
+    with pytest.raises(UserError, match="does not exist and cannot be created"):
+        run_files.require_data(
+            run_files.DataSource(data_dir=str(tmp_path / "a_file" / "tfds")), "--real"
         )
 
 

@@ -1,0 +1,66 @@
+"""The data folder of a run opened elsewhere: made, when its data can be
+built again from settings alone.
+
+A run records the absolute TFDS data folder it was trained with; a copy of
+the run on another machine (or a --data_dir typed for a new folder) names
+one that does not exist. The synthetic chairs are rendered on this machine
+from their settings, so their folder is made and the data rebuilt into it
+when they are read (`gen.data.chairs_data.load_chairs`); the other datasets
+are made from files only the user has, and a missing folder is a
+`UserError` that says so. No TensorFlow.
+"""
+
+import os
+import sys
+
+from gen.errors import UserError
+
+# What the datasets other than synthetic_chairs are made from: files only
+# the user has, so a missing data folder cannot be made again from settings.
+USERS_OWN_FILES = {
+    "rendered_chairs": "your own copy of Aubry et al.'s renders "
+    "(rendered_chairs.tar, in <data_dir>/downloads/manual/)",
+    "mesh_renders": "your own chair models",
+}
+
+
+def ensure_data_dir(source):
+    """Makes `source.data_dir` if it does not exist (a run copied from
+    another machine names a folder that is not here), when its data can be
+    built again from settings alone: synthetic_chairs, rendered on this
+    machine when they are read (`gen.data.chairs_data.load_chairs`). Says so
+    in one line on stderr. A UserError for the datasets made from the
+    user's own files, and for a folder that cannot be made."""
+    if source.data_dir is None:
+        return  # TFDS' default folder, which TFDS makes
+    data_dir = os.path.abspath(os.path.expanduser(source.data_dir))
+    if os.path.isdir(data_dir):
+        return
+    if os.path.exists(data_dir):
+        raise UserError(
+            f"The data directory {data_dir} is a file, not a folder; pass "
+            "--data_dir=<a folder> where the chairs data are or may be built."
+        )
+    if source.dataset != "synthetic_chairs":
+        own = USERS_OWN_FILES.get(source.dataset, "files of your own")
+        raise UserError(
+            f"The data directory {data_dir} does not exist, and the "
+            f"{source.dataset} data cannot be rebuilt from settings: they are "
+            f"made from {own}. Pass --data_dir=<the folder they were built "
+            "in>, or one where they can be built from your copy (docs/data.md)."
+        )
+    try:
+        os.makedirs(data_dir)
+    except OSError as e:
+        raise UserError(
+            f"The data directory {data_dir} does not exist and cannot be "
+            f"created ({e.strerror or e}); pass --data_dir=<a folder you can "
+            "write> and the synthetic chairs are rebuilt there."
+        ) from e
+    chairs = f"{source.num_chairs} " if source.num_chairs else ""
+    print(
+        f"The data directory {data_dir} did not exist: created it; the "
+        f"{chairs}synthetic chairs are rebuilt there from their settings.",
+        file=sys.stderr,
+        flush=True,
+    )
