@@ -13,7 +13,9 @@ ACCELERATOR_DIR ?= runs/accelerator
 # target that needs them. `make system-packages` installs the missing ones
 # with apt-get where it can (root, as on CI); elsewhere it names them and
 # goes on, and the tests that need them skip, saying why.
-APT_PACKAGES :=
+# - libegl1 libegl-mesa0 libgl1-mesa-dri: headless OpenGL (EGL + Mesa's
+#   software rasteriser) for rendering CAD models (gen.data.mesh_renderer).
+APT_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri
 
 .PHONY: test lint format demo accelerator install system-packages clean
 

@@ -1,0 +1,133 @@
+"""Small CAD models the mesh tests write: a box chair as OBJ + MTL + PNG
+texture, and Sweet Home 3D libraries (`.sh3f` zips) made of such files.
+
+The chair (centimetres, Y up, front towards +Z like Sweet Home 3D's models):
+a seat, four legs and a back at the rear (-Z); the back's front face (+Z)
+carries a texture of one colour, `TEXTURE_RGB`, its other faces the grey
+`Kd` of `BACK_KD`, the seat and legs the blue `SEAT_KD`.
+"""
+
+import io
+import os
+import zipfile
+
+import numpy as np
+from PIL import Image
+
+TEXTURE_RGB = (200, 40, 30)
+SEAT_KD = (0.2, 0.4, 0.8)
+BACK_KD = (0.6, 0.6, 0.6)
+
+# (low corner, high corner) of every box, and its material.
+BOXES = (
+    ((-20, 40, -20), (20, 46, 20), "seat"),
+    ((-20, 46, -20), (20, 90, -15), "back"),
+    ((-20, 0, -20), (-16, 40, -16), "seat"),
+    ((16, 0, -20), (20, 40, -16), "seat"),
+    ((-20, 0, 16), (-16, 40, 20), "seat"),
+    ((16, 0, 16), (20, 40, 20), "seat"),
+)
+
+# The six faces of a box: the corner indices (x, y, z bits) counter-clockwise
+# seen from outside, and the outward normal.
+_FACES = (
+    ((0, 1, 3, 2), (-1, 0, 0)),
+    ((4, 6, 7, 5), (1, 0, 0)),
+    ((0, 4, 5, 1), (0, -1, 0)),
+    ((2, 3, 7, 6), (0, 1, 0)),
+    ((0, 2, 6, 4), (0, 0, -1)),
+    ((1, 5, 7, 3), (0, 0, 1)),
+)
+
+
+def box_corners(low, high):
+    """(8, 3) corners; index bits: 4 = high x, 2 = high y, 1 = high z."""
+    return np.array(
+        [
+            [
+                (low, high)[(i >> 2) & 1][0],
+                (low, high)[(i >> 1) & 1][1],
+                (low, high)[i & 1][2],
+            ]
+            for i in range(8)
+        ],
+        float,
+    )
+
+
+def chair_obj(rotation=None, texture="red.png", name="chair"):
+    """(obj text, mtl text) of the chair; `rotation` (3x3) moves its vertices."""
+    rotation = np.eye(3) if rotation is None else np.asarray(rotation, float)
+    lines = [f"mtllib {name}.mtl", "vt 0 0", "vt 1 0", "vt 1 1", "vt 0 1"]
+    faces = []
+    count = 0
+    for low, high, material in BOXES:
+        for corner in box_corners(low, high) @ rotation.T:
+            lines.append("v {:.6f} {:.6f} {:.6f}".format(*corner))
+        for indices, normal in _FACES:
+            textured = material == "back" and normal == (0, 0, 1)
+            mtl = "front" if textured else material
+            a, b, c, d = (count + i + 1 for i in indices)
+            faces.append((mtl, f"f {a}/1 {b}/2 {c}/3 {d}/4"))
+        count += 8
+    for mtl in ("seat", "back", "front"):
+        lines.append(f"usemtl {mtl}")
+        lines.extend(f for m, f in faces if m == mtl)
+    materials = [
+        "newmtl seat",
+        "Kd {} {} {}".format(*SEAT_KD),
+        "newmtl back",
+        "Kd {} {} {}".format(*BACK_KD),
+        "newmtl front",
+        "Kd {} {} {}".format(*BACK_KD),
+        f"map_Kd {texture}",
+    ]
+    return "\n".join(lines) + "\n", "\n".join(materials) + "\n"
+
+
+def texture_png():
+    """PNG bytes of an 8x8 texture of `TEXTURE_RGB`."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((8, 8, 3), TEXTURE_RGB, np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def write_chair(folder, name="chair", rotation=None, with_texture=True):
+    """Writes `<name>.obj`, `<name>.mtl` and the texture into `folder`."""
+    os.makedirs(folder, exist_ok=True)
+    obj, mtl = chair_obj(rotation, texture=f"{name}.png", name=name)
+    with open(os.path.join(folder, f"{name}.obj"), "w") as handle:
+        handle.write(obj)
+    with open(os.path.join(folder, f"{name}.mtl"), "w") as handle:
+        handle.write(mtl)
+    if with_texture:
+        with open(os.path.join(folder, f"{name}.png"), "wb") as handle:
+            handle.write(texture_png())
+    return os.path.join(folder, f"{name}.obj")
+
+
+def write_library(path, models, licence="Public domain"):
+    """A `.sh3f` library at `path`. `models`: dicts with `name`, `creator`,
+    `obj` and `mtl` texts, optional `rotation` (9 numbers) and `texture`."""
+    lines = ["id=Test#Library", "name=Test library", f"license={licence}"]
+    with zipfile.ZipFile(path, "w") as archive:
+        for n, model in enumerate(models, start=1):
+            folder = f"test/model{n}"
+            archive.writestr(f"{folder}/chair.obj", model["obj"])
+            archive.writestr(f"{folder}/chair.mtl", model["mtl"])
+            if model.get("texture"):
+                archive.writestr(f"{folder}/chair.png", model["texture"])
+            lines += [
+                f"id#{n}=Test#model{n}",
+                f"name#{n}={model['name']}",
+                f"category#{n}=Test",
+                f"model#{n}=/{folder}/chair.obj",
+                f"creator#{n}={model['creator']}",
+            ]
+            if model.get("rotation"):
+                numbers = " ".join(str(v) for v in model["rotation"])
+                lines.append(f"modelRotation#{n}={numbers}")
+        archive.writestr(
+            "PluginFurnitureCatalog.properties", "\n".join(lines).encode("latin-1")
+        )
+    return path
