@@ -16,12 +16,12 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 
-def chair_features(resolution, chair_names=None, *, with_chair_name=False):
+def chair_features(resolution, chair_names=None, *, with_chair_name=False, extra=None):
     """The `FeaturesDict` of a chairs dataset at `resolution`.
 
     `chair_names` are the `chair_id` label names; leave them out when they are
     only known once the source data has been listed (set them later through
-    `features["chair_id"].names`).
+    `features["chair_id"].names`). `extra` adds a dataset's own features.
     """
     features = {
         "image": tfds.features.Image(
@@ -43,4 +43,5 @@ def chair_features(resolution, chair_names=None, *, with_chair_name=False):
     }
     if with_chair_name:
         features["chair_name"] = tfds.features.Text(doc="The chair's folder name.")
+    features.update(extra or {})
     return tfds.features.FeaturesDict(features)

@@ -1,0 +1,106 @@
+"""The `mesh_renders` builder on a source the test writes: a `.sh3f` library
+(a chair, the chair turned with its catalogue rotation, a model without
+triangles), a folder of OBJ files (a chair without its texture), and a zip
+that is not a library."""
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+import gen.data.datasets  # noqa: F401 (registers mesh_renders)
+from gen.data import chair_views, furniture_catalog
+from gen.data.chairs_data import prepare
+from gen.errors import UserError
+from tests.gen.data import mesh_fixtures as fx
+
+pytest.importorskip("moderngl")
+
+TURN = np.array([[0, 0, 1], [0, 1, 0], [-1, 0, 0]], float)
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    root = tmp_path_factory.mktemp("source")
+    obj, mtl = fx.chair_obj(texture="chair.png")
+    turned_obj, _ = fx.chair_obj(rotation=TURN, texture="chair.png")
+    png = fx.texture_png()
+    fx.write_library(
+        str(root / "Test.sh3f"),
+        [
+            {"name": "Oak chair", "creator": "Ann \\u00c9mile", "obj": obj,
+             "mtl": mtl, "texture": png},
+            {"name": "Turned stool", "creator": "Bo", "obj": turned_obj, "mtl": mtl,
+             "texture": png, "rotation": TURN.T.reshape(-1).tolist()},
+            {"name": "Empty chair", "creator": "Cy", "obj": "v 0 0 0\n", "mtl": ""},
+            {"name": "Table fan", "creator": "Di", "obj": obj, "mtl": mtl},
+        ],
+    )  # fmt: skip
+    fx.write_chair(str(root / "mine"), name="bare chair", with_texture=False)
+    (root / "Broken.sh3f").write_bytes(b"not a zip")
+    return root
+
+
+def test_catalogue_lists_models_with_their_metadata(source):
+    entries, problems = furniture_catalog.list_models(str(source))
+    assert problems == [
+        "Broken.sh3f: skipped, it is not a zip file (a Sweet Home 3D library is)"
+    ]
+    assert [(e.name, e.creator, e.licence) for e in entries] == [
+        ("Oak chair", "Ann \u00c9mile", "Public domain"),
+        ("Turned stool", "Bo", "Public domain"),
+        ("Empty chair", "Cy", "Public domain"),
+        ("Table fan", "Di", "Public domain"),
+        ("bare chair", "unknown", "unknown"),
+    ]
+    assert entries[1].rotation == tuple(TURN.T.reshape(-1))
+    assert [furniture_catalog.category_of(e.name) for e in entries] == [
+        "chairs", "chairs", "chairs", None, "chairs"
+    ]  # fmt: skip
+
+
+@pytest.mark.slow(seconds=12)
+def test_build_skips_bad_models_and_keeps_credits(source, tmp_path, capsys):
+    builder = tfds.builder("mesh_renders/32px_chairs", data_dir=str(tmp_path))
+    prepare(builder, str(source))
+    err = capsys.readouterr().err
+    assert "mesh_renders: Broken.sh3f: skipped, it is not a zip file" in err
+    assert "mesh_renders: skipped Test.sh3f#3 (Empty chair): it has no triangles" in err
+    assert (
+        "mesh_renders: mine/bare chair.obj (bare chair): texture bare chair.png is "
+        "missing: the material's colour is used" in err
+    )
+    assert "mesh_renders/32px_chairs: 3 models rendered, 1 skipped, 1 degraded" in err
+    assert "3 models rendered, 1 skipped, 1 degraded" in builder.info.description
+    assert builder.info.metadata["skipped"] == {"Test.sh3f#3": "it has no triangles"}
+    examples = list(tfds.as_numpy(builder.as_dataset(split="train")))
+    assert len(examples) == 3 * chair_views.NUM_VIEWS
+    by_key = {}
+    for ex in examples:
+        by_key[(int(ex["chair_id"]), int(ex["view_index"]))] = ex
+    first = by_key[(0, 0)]
+    assert first["model_creator"].decode() == "Ann \u00c9mile"
+    assert first["model_licence"].decode() == "Public domain"
+    assert first["model_library"].decode() == "Test.sh3f"
+    assert first["model_file"].decode() == "test/model1/chair.obj"
+    assert by_key[(2, 0)]["model_licence"].decode() == "unknown"
+    assert builder.info.features["chair_id"].names[1] == "Turned stool [Test.sh3f#2]"
+    # The catalogue rotation brings the turned chair back to the first one.
+    for view in (0, 40):
+        a, b = by_key[(0, view)], by_key[(1, view)]
+        np.testing.assert_array_equal(a["mask"], b["mask"])
+        assert np.abs(a["image"].astype(int) - b["image"].astype(int)).max() <= 2
+    assert first["azimuth"] == 0 and by_key[(0, 40)]["elevation"] == 30
+
+
+def test_a_source_without_models_says_how_to_get_them(tmp_path):
+    empty = tmp_path / "manual"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("nothing here")
+    builder = tfds.builder("mesh_renders/32px_chairs", data_dir=str(tmp_path))
+    with pytest.raises(UserError) as error:
+        prepare(builder, str(empty))
+    message = str(error.value)
+    assert "holds no model of the category 'chairs'" in message
+    assert "apt-get download sweethome3d-furniture" in message
+    assert "https://www.sweethome3d.com/freeModels.jsp" in message
+    assert not builder.is_prepared()
