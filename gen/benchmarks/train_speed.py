@@ -59,9 +59,9 @@ def synthetic_generator_batch(num_classes, num_transform, batch, resolution, see
 def keras_train_step(config, num_classes, num_transform, batch, precision, jit_compile):
     """A zero-argument callable running one real training step of the model
     that `gen.training.trainer` builds, and the model."""
-    from gen.training import trainer
+    from gen.training import generator_model
 
-    model, _ = trainer.create_model_and_optimizer(
+    model, _ = generator_model.create_model_and_optimizer(
         config, num_classes, precision, jit_compile
     )
     x, y = synthetic_generator_batch(

@@ -1,8 +1,8 @@
 """The callbacks of a training run, each one job, run by Keras `fit` after
-every step: stop on a broken loss, stop after a time limit, time the
-steps (to fit a run to its time), save checkpoints, report progress
-(terminal, log.txt, TensorBoard), and draw held-out samples with their
-scores.
+every step: stop on a broken loss, stop after a time limit, save
+checkpoints, report progress (terminal, log.txt, TensorBoard), and draw
+held-out samples with their scores. (--fit_to_time's clock is in
+`gen.training.time_budget`.)
 
 Each knows the step the run started from (`start_step`), so that the steps
 it reports and saves at are the run's, not the `fit` call's.
@@ -68,106 +68,6 @@ class TimeLimit(keras.callbacks.Callback):
         if over:
             self.stopped = True
             self.model.stop_training = True
-
-
-FIT_SAFETY = 0.97  # of the time left, so that the last steps, a sample grid
-# or a checkpoint of a run fitted to its time do not meet the limit itself
-
-
-def steps_that_fit(steps, step, seconds_per_step, seconds_left):
-    """The last step a run can reach: `steps`, or earlier when the time
-    left (`seconds_left`, at `step`) does not hold them at
-    `seconds_per_step`. Never before `step + 1`."""
-    more = int(FIT_SAFETY * max(seconds_left, 0.0) / seconds_per_step)
-    return max(step + 1, min(steps, step + more))
-
-
-class StepClock(keras.callbacks.Callback):
-    """Measures the step time for --fit_to_time and stops this `fit` when
-    the run's end is to be fitted (again).
-
-    The first step of a `fit` pays for its start (the dataset; in the run's
-    first `fit`, the step's trace and compilation): its time, counted from
-    `since` (a `time.perf_counter()` reading; the start of `fit` if None)
-    so that it holds what a new `fit` costs before its first step ends, is
-    kept apart (`first_step_seconds`, paid again, or less, when the end is
-    fitted anew). The
-    clock times the steps after it, from the first `min_steps` over at
-    least `min_seconds` on:
-
-    - without a `deadline` (the run's end is still to be fitted), it stops
-      at once;
-    - with a `deadline` (a `time.perf_counter()` reading) and the run's
-      `end` step, it stops only when the pace so far has moved more than
-      `slack` steps away from it: more than `slack` of the steps up to
-      `end` would not be reached by the deadline (the machine turned slower
-      than the first timing, and the time limit would cut the run before
-      its schedule ends), or, while `end` is below `most` (--steps), more
-      than `slack` steps beyond `end` would fit (`FIT_SAFETY` and another
-      first step kept), which the run would otherwise leave unused. It
-      lets the run go on when less than `settle` seconds would be left
-      after paying another first step: fitting again there would cost a
-      new start of `fit` for a few steps.
-
-    When it stops, `seconds_per_step` is set and `fit` ends, so that the
-    trainer can give the schedule its new horizon and go on.
-    """
-
-    def __init__(
-        self,
-        min_steps,
-        min_seconds,
-        start_step=0,
-        end=None,
-        deadline=None,
-        slack=0,
-        most=None,
-        settle=0.0,
-        since=None,
-    ):
-        super().__init__()
-        self.min_steps, self.min_seconds = min_steps, min_seconds
-        self.since = since
-        self.start_step, self.end, self.most = start_step, end, most
-        self.deadline, self.slack, self.settle = deadline, slack, settle
-        self.began = self.first = None
-        self.timed = 0
-        self.first_step_seconds = self.seconds_per_step = None
-
-    def on_train_begin(self, logs=None):
-        self.began = time.perf_counter() if self.since is None else self.since
-
-    def on_train_batch_end(self, batch, logs=None):
-        now = time.perf_counter()
-        if self.first is None:
-            self.first = now
-            self.first_step_seconds = now - self.began
-            return
-        self.timed += 1
-        if (
-            self.seconds_per_step is not None
-            or self.timed < self.min_steps
-            or now - self.first < self.min_seconds
-        ):
-            return
-        pace = (now - self.first) / self.timed
-        if self.deadline is not None:
-            step = self.start_step + batch + 1
-            left = max(self.deadline - now, 0.0)
-            if left - self.first_step_seconds < self.settle:
-                return
-            slower = step + left / pace < self.end - self.slack
-            # Only a new fit pays another first step.
-            faster = (
-                self.most is not None
-                and self.end < self.most
-                and step + FIT_SAFETY * (left - self.first_step_seconds) / pace
-                > self.end + self.slack
-            )
-            if not (slower or faster):
-                return
-        self.seconds_per_step = pace
-        self.model.stop_training = True
 
 
 class Checkpointer(keras.callbacks.Callback):

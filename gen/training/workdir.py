@@ -11,7 +11,7 @@ import os
 import re
 
 from gen.errors import UserError
-from gen.training import train_config
+from gen.training import cluster, train_config
 
 CONFIG_FILE = "config.json"
 LOG_FILE = "log.txt"
@@ -97,6 +97,34 @@ def check_workdir(config, workdir):
             "empty folder."
         )
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckedRun:
+    """A run that passed every check made before TensorFlow loads.
+
+    Attributes:
+        config: its settings, paths absolute.
+        workdir: its folder, absolute.
+        resume: what the folder already holds (None for a new run).
+    """
+
+    config: train_config.TrainConfig
+    workdir: str
+    resume: Resume | None
+
+
+def check_run(config, workdir):
+    """Every check of a run's settings, paths, folder and cluster that needs
+    no TensorFlow (`experiments.train` makes them before it loads); returns
+    a `CheckedRun`. Raises `UserError`."""
+    workdir = os.path.abspath(os.path.expanduser(workdir))
+    config = config.with_absolute_paths()
+    config.check_paths()
+    resume = check_workdir(config, workdir)
+    if config.strategy == "multi_worker":
+        cluster.from_tf_config()
+    return CheckedRun(config=config, workdir=workdir, resume=resume)
 
 
 def history_entry(stored, config, step):

@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 from gen.errors import UserError
-from gen.training import train_config, trainer
+from gen.training import callbacks, generator_model, time_budget, train_config, trainer
 from gen.training import workdir as workdir_files
 from tests.conftest import TINY_RUN_FLAGS
 
@@ -75,7 +75,9 @@ def test_saved_generator_equals_the_last_checkpoint(tiny_run, chairs_data_dir):
         os.path.join(tiny_run, "generator.keras"), safe_mode=True
     )
     config = _config(chairs_data_dir)
-    model, optimizer = trainer.create_model_and_optimizer(config, 3, "float32", False)
+    model, optimizer = generator_model.create_model_and_optimizer(
+        config, 3, "float32", False
+    )
     checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
     checkpoint.restore(
         tf.train.latest_checkpoint(os.path.join(tiny_run, "checkpoints"))
@@ -93,7 +95,9 @@ def test_saved_generator_equals_the_last_checkpoint(tiny_run, chairs_data_dir):
 @pytest.mark.parametrize("weight_decay, expected", [(0.0, None), (0.1, 0.1)])
 def test_weight_decay_reaches_the_optimiser(chairs_data_dir, weight_decay, expected):
     config = _config(chairs_data_dir, weight_decay=weight_decay)
-    _, optimizer = trainer.create_model_and_optimizer(config, 3, "float32", False)
+    _, optimizer = generator_model.create_model_and_optimizer(
+        config, 3, "float32", False
+    )
     assert optimizer.weight_decay == expected
 
 
@@ -218,12 +222,12 @@ def _steps_take(monkeypatch, seconds):
     real_clock = time.perf_counter
     monkeypatch.setattr(time, "perf_counter", lambda: real_clock() + ahead[0])
 
-    class SlowSteps(trainer.callbacks.NanGuard):
+    class SlowSteps(callbacks.NanGuard):
         def on_train_batch_end(self, batch, logs=None):
             super().on_train_batch_end(batch, logs)
             ahead[0] += seconds()
 
-    monkeypatch.setattr(trainer.callbacks, "NanGuard", SlowSteps)
+    monkeypatch.setattr(callbacks, "NanGuard", SlowSteps)
 
 
 @pytest.mark.slow(seconds=30)
@@ -236,7 +240,7 @@ def test_fit_to_time_ends_the_run_and_its_schedule_within_the_minutes(
     config.json)."""
     _steps_take(monkeypatch, lambda: 0.5)
     # One fitting only (fitting again is the next test's).
-    monkeypatch.setattr(trainer, "FIT_RECHECK_SHARE", 1.0)
+    monkeypatch.setattr(time_budget, "FIT_RECHECK_SHARE", 1.0)
     workdir = str(tmp_path / "run")
     config = _config(
         chairs_data_dir,
@@ -310,18 +314,19 @@ def test_fit_to_time_fits_the_end_again_when_the_steps_change_pace(
     there, its cosine at zero, neither cut by the time limit nor minutes
     early, and without a new trace of the training step."""
     ends, train_functions = [], []
-    fit_to_time = trainer._fit_to_time
+    fit_end = time_budget.TimeBudget.fit_end
 
-    def recording_fit_to_time(session, step, clock):
-        fit_to_time(session, step, clock)
-        ends.append(session.horizon)
-        train_functions.append(session.model.train_function)
+    def recording_fit_end(budget, clock, step, started):
+        line = fit_end(budget, clock, step, started)
+        ends.append(budget.horizon)
+        train_functions.append(clock.model.train_function)
+        return line
 
     # Every step takes 2 s after the first timing, or until it, and 0.5 s
     # otherwise: the pace changes 4-fold, far beyond what a busy machine's
     # real steps add to it.
     _steps_take(monkeypatch, lambda: 2.0 if bool(ends) == (pace == "slower") else 0.5)
-    monkeypatch.setattr(trainer, "_fit_to_time", recording_fit_to_time)
+    monkeypatch.setattr(time_budget.TimeBudget, "fit_end", recording_fit_end)
     workdir = tmp_path / "run"
     config = _config(
         chairs_data_dir,
@@ -358,7 +363,7 @@ def test_fit_to_time_fits_the_end_again_when_the_steps_change_pace(
     # It ended where it was last fitted, or the time limit cut no more than
     # the steps that are not fitted again (5% of them), where the cosine is
     # 1% of its peak (2% at the last line, up to 4 steps before).
-    slack = trainer.FIT_RECHECK_SHARE * ends[-1]
+    slack = time_budget.FIT_RECHECK_SHARE * ends[-1]
     assert ends[-1] - slack <= result.step <= ends[-1], (ends, log)
     assert (result.step == ends[-1]) == ("stopped at step" not in log)
     last = [line for line in log.splitlines() if line.startswith("step ")][-1]
@@ -421,7 +426,7 @@ def test_init_from_loads_what_matches_and_trains_the_fresh_layers_first(
     assert any("training steps 3..4 (every layer)" in line for line in lines)
 
     def weights_at(step):
-        model, optimizer = trainer.create_model_and_optimizer(
+        model, optimizer = generator_model.create_model_and_optimizer(
             config, 3, "float32", False
         )
         tf.train.Checkpoint(model=model, optimizer=optimizer).restore(
@@ -450,7 +455,7 @@ def test_init_from_loads_what_matches_and_trains_the_fresh_layers_first(
 def weights_at_start_of(config, name):
     """The fresh initial kernel of layer `name` (the run's seed)."""
     keras.utils.set_random_seed(config.seed)
-    model, _ = trainer.create_model_and_optimizer(config, 3, "float32", False)
+    model, _ = generator_model.create_model_and_optimizer(config, 3, "float32", False)
     return model.get_layer(name).get_weights()[0]
 
 

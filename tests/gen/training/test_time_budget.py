@@ -4,7 +4,7 @@ import types
 
 import pytest
 
-from gen.training import callbacks
+from gen.training import time_budget
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,9 @@ from gen.training import callbacks
     ],
 )
 def test_steps_that_fit(steps, step, seconds_per_step, seconds_left, end):
-    assert callbacks.steps_that_fit(steps, step, seconds_per_step, seconds_left) == end
+    assert (
+        time_budget.steps_that_fit(steps, step, seconds_per_step, seconds_left) == end
+    )
 
 
 @pytest.mark.parametrize("since, first_step_seconds", [(None, 4.0), (7.0, 7.0)])
@@ -35,8 +37,8 @@ def test_step_clock_leaves_out_the_first_step_and_stops_fit(
     # before its dataset and callbacks are made), else from fit's start.
     ticks = [10.0, 14.0, 14.5, 15.0, 15.5, 16.0, 16.5]
     ticks = iter(ticks if since is None else ticks[1:])
-    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: next(ticks))
-    clock = callbacks.StepClock(min_steps=3, min_seconds=2.0, since=since)
+    monkeypatch.setattr(time_budget.time, "perf_counter", lambda: next(ticks))
+    clock = time_budget.StepClock(min_steps=3, min_seconds=2.0, since=since)
     model = types.SimpleNamespace(stop_training=False)
     clock.set_model(model)
     clock.on_train_begin()
@@ -52,8 +54,8 @@ def test_step_clock_leaves_out_the_first_step_and_stops_fit(
 def _watch(monkeypatch, ticks, batches=0, **kwargs):
     """A clock (3 steps over 1 s) on `ticks`, after `batches` steps."""
     ticks = iter(ticks)
-    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: next(ticks))
-    clock = callbacks.StepClock(min_steps=3, min_seconds=1.0, **kwargs)
+    monkeypatch.setattr(time_budget.time, "perf_counter", lambda: next(ticks))
+    clock = time_budget.StepClock(min_steps=3, min_seconds=1.0, **kwargs)
     model = types.SimpleNamespace(stop_training=False)
     clock.set_model(model)
     clock.on_train_begin()
