@@ -5,20 +5,29 @@
 why it was skipped, and what was degraded. Each worker process makes its
 own OpenGL context (`gen.data.mesh_renderer`), reads its model from the
 library into a temporary folder of its own, and returns arrays; a model that
-fails is reported, never raised. Workers are always separate processes
-started with "spawn" (never forked from a parent that may have loaded
-TensorFlow, in whose process Mesa's rasteriser crashes).
+fails is reported, never raised. Workers are always fresh Python processes
+(`gen.data.mesh_render_worker`), never forked from a parent that may have
+loaded TensorFlow, in whose process Mesa's rasteriser crashes, and never
+importing the parent's `__main__`.
 """
 
 import concurrent.futures
 import dataclasses
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 import tempfile
+import threading
 
 import numpy as np
 
 from gen.data import chair_views, furniture_catalog, mesh_models, mesh_renderer
+
+# The folder that holds the `gen` package, for the workers' import path.
+_PROJECT_ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,10 +82,86 @@ def default_workers():
         return os.cpu_count() or 1
 
 
+class WorkerPool:
+    """`workers` rendering processes (`gen.data.mesh_render_worker`), each
+    driven by a thread of its own: `submit(function, *args)` returns a
+    `concurrent.futures.Future` of `function(*args)` run in a worker.
+
+    The workers are fresh Python processes (not forked, and not importing
+    the parent's `__main__`). A worker that dies is started again for the
+    next call, and the call it died on raises `WorkerDied`.
+    """
+
+    def __init__(self, workers):
+        self._threads = concurrent.futures.ThreadPoolExecutor(workers)
+        self._local = threading.local()
+        self._processes = []
+        self._lock = threading.Lock()
+
+    def _process(self):
+        process = getattr(self._local, "process", None)
+        if process is None or process.poll() is not None:
+            env = dict(os.environ)
+            env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [_PROJECT_ROOT, env.get("PYTHONPATH")])
+            )
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gen.data.mesh_render_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+            )
+            self._local.process = process
+            with self._lock:
+                self._processes.append(process)
+        return process
+
+    def _call(self, function, args):
+        process = self._process()
+        try:
+            pickle.dump((function, args), process.stdin)
+            process.stdin.flush()
+            status, value = pickle.load(process.stdout)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            process.kill()
+            process.wait()
+            raise WorkerDied(
+                f"the rendering process died (exit status {process.returncode})"
+            ) from None
+        if status == "error":
+            raise value
+        return value
+
+    def submit(self, function, *args):
+        return self._threads.submit(self._call, function, args)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        """Waits for the calls in flight, then ends every worker."""
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            for process in self._processes:
+                if process.poll() is None:
+                    process.stdin.close()
+                    try:
+                        process.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+
+
+class WorkerDied(RuntimeError):
+    """A rendering process ended in the middle of a call (a crash)."""
+
+
 def worker_pool(workers):
-    """A pool of `workers` fresh processes for rendering."""
-    context = multiprocessing.get_context("spawn")
-    return concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
+    """A `WorkerPool` of `workers` rendering processes."""
+    return WorkerPool(workers)
 
 
 def render_file(obj_path, azimuths, elevations, resolution, rotation=None, size=None):
@@ -97,8 +182,15 @@ def render_entries(entries, resolution, workers=None):
         # MB, and the results are consumed in order.
         pending = []
         for entry in entries:
-            pending.append(pool.submit(render_entry, entry, resolution))
+            pending.append((entry, pool.submit(render_entry, entry, resolution)))
             if len(pending) >= 2 * workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+                yield _result(*pending.pop(0))
+        for entry, future in pending:
+            yield _result(entry, future)
+
+
+def _result(entry, future):
+    try:
+        return future.result()
+    except WorkerDied as e:
+        return Rendered(entry, skipped=str(e))

@@ -6,6 +6,8 @@ This process has loaded TensorFlow, so the views are rendered in a worker
 process (`mesh_render_jobs.worker_pool`), as the dataset builder does.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -176,3 +178,9 @@ def test_broken_texture_and_broken_obj_are_model_errors(tmp_path):
     empty.write_text("v 0 0 0\nv 1 0 0\n")
     with pytest.raises(mesh_models.ModelError, match="no triangles"):
         mesh_models.load_model(str(empty))
+
+
+def test_a_worker_that_dies_is_reported_and_replaced(pool):
+    with pytest.raises(mesh_render_jobs.WorkerDied, match="exit status 3"):
+        pool.submit(os._exit, 3).result()
+    assert pool.submit(abs, -2).result() == 2
