@@ -24,8 +24,8 @@ import zipfile
 from gen import choices
 from gen.errors import UserError
 from gen.explore.data_folder import ensure_data_dir
-from gen.training import train_config
-from gen.training.workdir import CONFIG_FILE, GENERATOR_FILE
+from gen.training import run_lock, train_config
+from gen.training.workdir import CONFIG_FILE, GENERATOR_FILE, latest_checkpoint_step
 
 # The members of a Keras 3 .keras archive.
 KERAS_MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
@@ -105,12 +105,7 @@ def locate(workdir=None, generator=None):
         ) from e
     path = os.path.join(workdir, GENERATOR_FILE)
     if not os.path.isfile(path):
-        raise UserError(
-            f"The run in {workdir} has no {GENERATOR_FILE} yet: its training "
-            "has not finished. Run the same experiments.train command again "
-            "to finish it (it resumes from the last checkpoint), or pass "
-            "--max_train_minutes to stop early with a generator."
-        )
+        raise UserError(_unfinished(workdir, config))
     path, cut_layers, _ = _check_generator_file(path)
     return RunInfo(
         generator_path=path,
@@ -118,6 +113,34 @@ def locate(workdir=None, generator=None):
         train=config,
         num_classes=num_classes,
         cut_layers=cut_layers,
+    )
+
+
+def _unfinished(workdir, config):
+    """Why a run has no generator yet: it is training (the process holding
+    its lock, how far it got), or it stopped (run it again)."""
+    step = latest_checkpoint_step(workdir)
+    got = (
+        f"last checkpoint: step {step} of {config.steps}"
+        if step
+        else "no checkpoint yet"
+    )
+    holder = run_lock.live_holder(workdir)
+    if holder is not None:
+        return (
+            f"The run in {workdir} has no {GENERATOR_FILE} yet: it is still "
+            f"training ({holder.describe()}; {got}). It writes "
+            f"{GENERATOR_FILE} when it ends: wait for it, or stop it (Ctrl-C, "
+            f"or kill {holder.pid} on {holder.host}: it saves a checkpoint) "
+            "and open it then. Do not start experiments.train on it while it "
+            "trains."
+        )
+    return (
+        f"The run in {workdir} has no {GENERATOR_FILE} yet: its training "
+        f"has not finished, and no process trains it now ({got}). Run the "
+        "same experiments.train "
+        "command again to finish it (it resumes from the last checkpoint), "
+        "or pass --max_train_minutes to stop early with a generator."
     )
 
 

@@ -253,8 +253,12 @@ def acquire(workdir, run_id=None, step=0, echo=print):
     stale lock, saying so in one line through `echo`. Creates the workdir
     when it does not exist (`RunLock.release` removes it again if empty).
     """
-    created = not os.path.isdir(workdir)
-    os.makedirs(workdir, exist_ok=True)
+    os.makedirs(os.path.dirname(workdir) or ".", exist_ok=True)
+    try:
+        os.mkdir(workdir)
+        created = True
+    except FileExistsError:
+        created = False
     path = os.path.join(workdir, LOCK_FILE)
     mine = f"{path}.{socket.gethostname()}.{os.getpid()}"
     with open(mine, "w") as f:

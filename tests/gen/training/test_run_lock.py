@@ -125,37 +125,52 @@ def test_the_workers_of_one_run_are_not_rivals(tmp_path):
 
 
 RACER = textwrap.dedent("""
-    import sys, time
+    import os, sys, time
     from gen.errors import UserError
     from gen.training import run_lock
-    start = float(sys.argv[2])
+    workdir, start, racers, tried = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     while time.time() < start:
         pass
     try:
-        lock = run_lock.acquire(sys.argv[1], echo=lambda line: None)
+        lock = run_lock.acquire(workdir, echo=lambda line: None)
     except UserError:
-        print("refused")
+        outcome = "refused"
     else:
-        time.sleep(1.0)
+        outcome = "won"
+    open(os.path.join(tried, str(os.getpid())), "w").close()
+    if outcome == "won":  # held until every racer has tried (a loaded machine)
+        deadline = time.time() + 60
+        while len(os.listdir(tried)) < racers and time.time() < deadline:
+            time.sleep(0.01)
         lock.release()
-        print("won")
+    print(outcome)
 """)
 
 
 def test_starts_at_the_same_instant_have_one_winner(tmp_path):
-    start = time.time() + 1.5
+    start = time.time() + 2.0
+    (tmp_path / "tried").mkdir()
     racers = [
         subprocess.Popen(
-            [sys.executable, "-c", RACER, str(tmp_path / "run"), str(start)],
+            [
+                sys.executable,
+                "-c",
+                RACER,
+                str(tmp_path / "run"),
+                str(start),
+                "6",
+                str(tmp_path / "tried"),
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
         )
         for _ in range(6)
     ]
-    outcomes = sorted(p.communicate(timeout=60)[0].strip() for p in racers)
+    outcomes = sorted(p.communicate(timeout=90)[0].strip() for p in racers)
     assert outcomes == ["refused"] * 5 + ["won"], outcomes
-    assert not (tmp_path / "run").exists()
+    # Left empty (or removed, when the winner made it).
+    assert not (tmp_path / "run").exists() or not os.listdir(tmp_path / "run")
 
 
 def test_a_copied_folder_is_not_held_by_the_original_run(tmp_path):
@@ -164,3 +179,25 @@ def test_a_copied_folder_is_not_held_by_the_original_run(tmp_path):
         shutil.copytree(tmp_path / "run", tmp_path / "copy")
         assert run_lock.live_holder(str(tmp_path / "run")) is not None
         assert run_lock.live_holder(str(tmp_path / "copy")) is None
+
+
+def test_opening_a_run_tells_a_live_run_from_a_stopped_one(tiny_run, tmp_path):
+    """Issue 31: exploring a run without generator.keras names the process
+    training it (and its last checkpoint), and advises a rerun only when
+    none does."""
+    from gen.explore import run_files
+
+    copy = tmp_path / "run"
+    shutil.copytree(tiny_run, copy, ignore=shutil.ignore_patterns("generator.keras"))
+    with run_lock.acquire(str(copy)):
+        with pytest.raises(UserError) as e:
+            run_files.locate(workdir=str(copy))
+    live = " ".join(str(e.value).split())
+    assert f"it is still training (process {os.getpid()} on host " in live
+    assert "last checkpoint: step 12 of 12" in live
+    assert "Run the same experiments.train command again" not in live
+    with pytest.raises(UserError) as e:
+        run_files.locate(workdir=str(copy))
+    stopped = " ".join(str(e.value).split())
+    assert "has not finished, and no process trains it now" in stopped
+    assert "Run the same experiments.train command again" in stopped
