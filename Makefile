@@ -15,7 +15,9 @@ ACCELERATOR_DIR ?= runs/accelerator
 # goes on, and the tests that need them skip, saying why.
 # - libegl1 libegl-mesa0 libgl1-mesa-dri: headless OpenGL (EGL + Mesa's
 #   software rasteriser) for rendering CAD models (gen.data.mesh_renderer).
-APT_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri
+# - chromium: the headless browser the explorer's page is tested in
+#   (tests/gen/explore/live, driven by Playwright).
+APT_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri chromium
 
 .PHONY: test lint format demo accelerator install system-packages clean
 
@@ -71,6 +73,7 @@ demo: $(STAMP)
 	@echo "  chairs x views, real beside:        $(DEMO_DIR)/render/chairs_views.png"
 	@echo "  evaluation table:                   $(DEMO_DIR)/evaluate/evaluation.md"
 	@echo "  TensorBoard: $(PY) -m tensorboard.main --logdir $(DEMO_DIR)/tensorboard"
+	@echo "  explore it live in the browser:     $(PY) -m experiments.explore --workdir=$(DEMO_DIR)"
 
 # The demo's settings for 8 minutes of training on an accelerator (what
 # "auto" picks there), then the held-out table; the log ends with the step
