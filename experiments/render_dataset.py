@@ -70,7 +70,7 @@ def main(argv):
             chair_list=FLAGS.chair_list,
         )
         tiles, rows = contact_sheet.dataset_tiles(data, FLAGS.num_chairs, views)
-    contact_sheet.write_sheet(FLAGS.out, tiles, rows, len(views))
+    contact_sheet.write_sheet(FLAGS.out, tiles, rows, views)
     columns = ", ".join(
         f"{int(chair_views.azimuth_of_view(v))}/{int(chair_views.elevation_of_view(v))}"
         for v in views

@@ -1,13 +1,15 @@
 """Contact sheets of the chairs data: one row per chair, one column per view.
 
-The tiles come from here; `gen.pictures` lays them out and writes the PNG.
+The tiles come from here; `gen.pictures` lays them out, with the chair ids
+beside the rows and the views' azimuth/elevation above the columns, and
+writes the PNG.
 """
 
 import numpy as np
 
 from gen.data import chair_family, chair_views, ray_caster
 from gen.errors import UserError
-from gen.pictures import atomic_files, grids
+from gen.pictures import atomic_files, figures
 
 
 def parse_views(text):
@@ -62,6 +64,26 @@ def dataset_tiles(data, num_chairs, views):
     ), num_chairs
 
 
-def write_sheet(path, tiles, rows, cols):
-    """Writes (rows * cols, R, R, 3) tiles, row-major, as one PNG (atomically)."""
-    return atomic_files.write_png(path, grids.grid(tiles, rows, cols))
+def sheet(tiles, rows, views):
+    """(rows * len(views), R, R, 3) tiles, row-major, as one labelled picture
+    (`gen.pictures.figures.labelled_grid`): rows labelled with the chair
+    ids 0..rows-1, columns with the views' azimuth/elevation; tiles under
+    `grids.MIN_TILE` pixels enlarged."""
+    views = np.asarray(views)
+    return figures.labelled_grid(
+        tiles,
+        rows,
+        len(views),
+        row_labels=[f"chair {chair}" for chair in range(rows)],
+        col_labels=[
+            figures.angle_label(a, e)
+            for a, e in zip(
+                chair_views.azimuth_of_view(views), chair_views.elevation_of_view(views)
+            )
+        ],
+    )
+
+
+def write_sheet(path, tiles, rows, views):
+    """Writes `sheet(tiles, rows, views)` as one PNG (atomically)."""
+    return atomic_files.write_png(path, sheet(tiles, rows, views))

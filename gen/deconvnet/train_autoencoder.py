@@ -19,7 +19,7 @@ import numpy as np
 
 from gen.errors import UserError
 from gen.models import tied_autoencoder
-from gen.pictures import atomic_files, grids
+from gen.pictures import atomic_files, figures
 
 
 def reconstruction_mse(model, images, batch_size=64):
@@ -98,7 +98,8 @@ def train_autoencoder(config, workdir, verbose=2):
     - ``switch_autoencoder.keras``, ``fixed_corner_autoencoder.keras``: the
       trained models (``keras.models.load_model`` after ``import layers``);
     - ``reconstructions.png``: held-out images (top row) above their
-      reconstructions with switch unpooling and with fixed-corner unpooling;
+      reconstructions with switch unpooling and with fixed-corner unpooling,
+      each row labelled (`reconstructions_figure`);
     - ``mse.md`` and ``mse.json``: reconstruction MSE of each on the held-out
       and the training images;
     - ``config.json``; ``logs/<unpooling>/``: TensorBoard logs;
@@ -108,6 +109,9 @@ def train_autoencoder(config, workdir, verbose=2):
         config: a `gen.deconvnet.autoencoder_config.AutoencoderConfig`.
         workdir: the output folder (created if needed).
         verbose: Keras `fit` verbosity (2: a line per epoch).
+
+    Prints a line per epoch, the MSE table and a ``wrote <path>: <what>``
+    line per file or folder written.
 
     Returns:
         The dict written to ``mse.json``.
@@ -159,12 +163,12 @@ def train_autoencoder(config, workdir, verbose=2):
         }
         models[unpooling] = model
     shown = heldout[_shown_rows(len(heldout), config.num_shown)]
-    rows = [shown] + [
-        models[u].predict(shown, verbose=0) for u in tied_autoencoder.UNPOOLINGS
-    ]
     atomic_files.write_png(
         os.path.join(workdir, "reconstructions.png"),
-        grids.grid(np.concatenate(rows), len(rows), len(shown)),
+        reconstructions_figure(
+            shown,
+            [models[u].predict(shown, verbose=0) for u in tied_autoencoder.UNPOOLINGS],
+        ),
     )
     summary = {
         "results": results,
@@ -176,4 +180,47 @@ def train_autoencoder(config, workdir, verbose=2):
     table = mse_table(results)
     atomic_files.write_text(os.path.join(workdir, "mse.md"), table)
     print(table, end="")
+    for name, what in _written(len(shown)):
+        print(f"wrote {os.path.join(workdir, name)}: {what}")
     return summary
+
+
+def row_label(unpooling):
+    """The row label of an unpooling's reconstructions, on two lines
+    ("fixed-corner", then "unpooling"): on one line it is wider than the
+    row labels' `figures.ROW_LABEL_WIDTH`."""
+    return f"{unpooling.replace('_', '-')}\nunpooling"
+
+
+def reconstructions_figure(inputs, reconstructions):
+    """Held-out `inputs` ((N, R, R, 3) in [0, 1]) above each unpooling's
+    `reconstructions` of them (in `tied_autoencoder.UNPOOLINGS` order), one
+    labelled row each (`gen.pictures.figures.labelled_grid`)."""
+    labels = ["input"] + [row_label(u) for u in tied_autoencoder.UNPOOLINGS]
+    return figures.labelled_grid(
+        np.concatenate([inputs, *reconstructions]),
+        len(labels),
+        len(inputs),
+        row_labels=labels,
+    )
+
+
+def _written(num_shown):
+    """(file or folder under the workdir, what it holds) of a finished run."""
+    unpoolings = tied_autoencoder.UNPOOLINGS
+    return [
+        *(
+            (f"{u}_autoencoder.keras", f"the trained {u} autoencoder")
+            for u in unpoolings
+        ),
+        (
+            "reconstructions.png",
+            f"{num_shown} held-out images above their reconstructions with "
+            + " and ".join(f"{u.replace('_', '-')} unpooling" for u in unpoolings),
+        ),
+        ("mse.md", "the reconstruction MSE table"),
+        ("mse.json", "the same with training seconds and image counts"),
+        ("config.json", "the settings of the run"),
+        ("logs", "TensorBoard logs, one folder per unpooling"),
+        ("checkpoints", "each model after its latest epoch"),
+    ]

@@ -9,7 +9,8 @@ from PIL import Image
 from gen.data import chairs_data, splits
 from gen.deconvnet import train_autoencoder
 from gen.models import tied_autoencoder
-from gen.pictures import grids
+from gen.pictures import figures, grids
+from tests.label_strips import assert_row_label
 from tests.scripts import assert_user_error, run_script
 
 
@@ -77,11 +78,25 @@ def test_trains_both_autoencoders_and_compares_them(tmp_path):
     )
     assert "| switch | " in result.stdout
 
+    # Rows labelled on the left; 32x32 images shown at 64x64.
     picture = np.asarray(Image.open(workdir / "reconstructions.png"))
-    expected = grids.grid(np.concatenate(rows), 3, 10)
-    assert picture.shape == expected.shape == (3 * 34 + 2, 10 * 34 + 2, 3)
-    np.testing.assert_array_equal(picture[:36], expected[:36])  # the inputs
-    assert np.abs(picture.astype(int) - expected).max() <= 1
+    tile, left = 64, 100
+    assert figures.ROW_LABEL_WIDTH == left
+    assert picture.shape == (3 * 66 + 2, left + 10 * 66 + 2, 3)
+    expected = grids.grid(grids.enlarge(grids.to_uint8(np.concatenate(rows)), 2), 3, 10)
+    np.testing.assert_array_equal(picture[:68, left:], expected[:68])  # the inputs
+    assert np.abs(picture[:, left:].astype(int) - expected).max() <= 1
+    for row, label in enumerate(
+        ["input", "switch\nunpooling", "fixed-corner\nunpooling"]
+    ):
+        assert_row_label(picture, row, label, tile, top=0)
+    # Every file and folder it wrote, listed.
+    for name in sorted(p.name for p in workdir.iterdir()):
+        assert f"wrote {workdir / name}: " in result.stdout
+    assert (
+        f"wrote {workdir / 'reconstructions.png'}: 10 held-out images above their "
+        "reconstructions with switch unpooling and fixed-corner unpooling"
+    ) in result.stdout
 
 
 def test_bad_flags_exit_2_without_traceback(tmp_path):

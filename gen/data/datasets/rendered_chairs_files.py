@@ -26,9 +26,13 @@ Download {ARCHIVE} from the "Seeing 3D chairs" page ({HOMEPAGE}) and
 put it, unchanged, or the {FOLDER}/ folder that
 `tar xf {ARCHIVE}` makes, in the TFDS manual directory: by default
 <data_dir>/downloads/manual/ (with TFDS's default data_dir:
-~/tensorflow_datasets/downloads/manual/{ARCHIVE}), or the folder given as
-`tfds.download.DownloadConfig(manual_dir=...)` (the `manual_dir` argument
-of `gen.data.chairs_data.load_chairs`).
+~/tensorflow_datasets/downloads/manual/{ARCHIVE}), or another folder named
+with `--manual_dir`: `python -m experiments.render_dataset
+--dataset=rendered_chairs --manual_dir=<folder> --data_dir=<data_dir>
+--resolution=<R> --out=real.png` builds them at R pixels into <data_dir>,
+where training and the explore scripts then find them (in Python: the `manual_dir` argument of
+`gen.data.chairs_data.load_chairs`, i.e.
+`tfds.download.DownloadConfig(manual_dir=...)`).
 """
 
 _FILE_NAME = re.compile(r"^image_(\d{3})_p(\d{3})_t(\d{3})_r(\d{3})\.png$")
