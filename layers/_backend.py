@@ -1,10 +1,10 @@
 """Which Keras backend runs the layers, and the check every layer makes.
 
 The layers compute with `keras.ops`, so they run wherever Keras 3 runs its
-TensorFlow, JAX or PyTorch backend, with the same numbers. A few layers keep
-a backend-specific fast path (one small function each, next to the layer,
-chosen by `name()`); nothing here imports a backend, so ``import layers``
-works under any ``KERAS_BACKEND``.
+TensorFlow, JAX or PyTorch backend, with the same numbers. The
+backend-specific fast paths live in `layers.backends`, one module per
+backend; nothing here imports a backend, so ``import layers`` works under
+any ``KERAS_BACKEND``.
 """
 
 import keras

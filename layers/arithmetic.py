@@ -125,6 +125,25 @@ def pool_output_size(input_size, pool_size, strides=None, padding="valid"):
     return conv_output_size(input_size, pool_size, strides, padding)
 
 
+def pooling_canvas(input_size, pool_size, strides, padding):
+    """``(before, output_size, canvas_size)`` of pooling along one axis.
+
+    The canvas is the input padded (or cropped) to whole stride cells, just
+    enough of them to hold every window: ``output_size + ceil(k / s) - 1``
+    cells of `strides` positions, starting `before` positions ahead of the
+    input (the ``"same"`` padding before it, else 0).
+
+    >>> pooling_canvas(7, 3, 2, "same")  # 4 windows, 2 + 1 cells of 2
+    (1, 4, 10)
+    """
+    output_size = pool_output_size(input_size, pool_size, strides, padding)
+    before = 0
+    if padding == "same":
+        before = same_padding(input_size, pool_size, strides)[0]
+    cells = output_size - 1 + -(-pool_size // strides)
+    return before, output_size, cells * strides
+
+
 def transposed_conv_output_size(
     input_size,
     kernel_size,

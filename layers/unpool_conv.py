@@ -21,51 +21,26 @@ formulations follow:
   kernel and padding ``(k - 1 - c - d, k - s - (k - 1 - c - d))``, the way the
   authors' Caffe files run it. It needs both paddings to be non-negative.
 
-``"auto"`` picks by backend, width and compute dtype, from measurements on
-a 2-core AVX-512/AMX CPU (the chairs generator's stages, batch 64, forward +
-backward, against the explicit pair): ``"phases"`` for wide outputs and
-``"subpixel"`` for narrow ones, where one wide convolution beats ``s^2``
-thin ones (`AUTO_RULES`):
-
-* TensorFlow: ``"phases"`` from 16 filters in float32 (64 in
-  bfloat16/float16). ``"transpose"`` matches ``"phases"`` (or beats it by
-  up to 10%) on forward + backward of a single float32 layer, but its
-  forward pass is twice as slow, so a float32 training step of the
-  generator is 10% slower with it, and TensorFlow's CPU transposed
-  convolution is 30x slower than the explicit pair in bfloat16.
-* JAX: the same widths: 6.2x, 3.6x and 3.3x faster than the explicit pair
-  on 8x8x256->256, 16x16x256->92 and 32x32x92->3. XLA's CPU transposed
-  convolution is 35x slower than ``"phases"`` there.
-* PyTorch: ``"phases"`` from 128 filters: 2.9x, 3.1x (``"subpixel"``) and
-  7.9x (``"subpixel"``) on the same stages; ``"transpose"`` is no faster.
-
-``"transpose"`` is never chosen automatically. `experiments.bench_layers`
-measures all three against the explicit pair.
+``"auto"`` runs ``"phases"`` for wide outputs and ``"subpixel"`` for
+narrow ones, where one wide convolution beats ``s^2`` thin ones; the width
+at which it switches depends on the backend and the compute dtype
+(`layers.backends.UCONV_PHASES_FROM`). ``"transpose"`` is never chosen
+automatically. `experiments.bench_layers` measures all three against the
+explicit pair on each backend; docs/benchmarks.md has the figures.
 """
 
 import keras
 from keras import ops
 
-from layers import _backend, _checks, _spatial, _weight_settings, arithmetic
+from layers import _backend, _checks, _spatial, _weight_settings, arithmetic, backends
 
 IMPLEMENTATIONS = ("auto", "phases", "subpixel", "transpose")
-
-# Width from which "auto" runs one convolution per phase, per backend, in
-# float32 and in low precision (see the module docstring); narrower layers
-# run one sub-pixel convolution.
-AUTO_RULES = {
-    "tensorflow": {"float32": 16, "float64": 16, "low_precision": 64},
-    "jax": {"float32": 16, "float64": 16, "low_precision": 64},
-    "torch": {"float32": 128, "float64": 128, "low_precision": 128},
-}
 
 
 def auto_implementation(filters, dtype, backend=None):
     """The formulation "auto" runs for `filters` outputs in `dtype` on
-    `backend` (None: the running one)."""
-    rules = AUTO_RULES[backend or _backend.name()]
-    threshold = rules.get(dtype, rules["low_precision"])
-    return "phases" if filters >= threshold else "subpixel"
+    `backend` (None: the running one): ``"phases"`` or ``"subpixel"``."""
+    return backends.uconv_implementation(filters, dtype, backend)
 
 
 def phase_taps(kernel_size, size, corner):
@@ -115,8 +90,8 @@ class UnpoolConv2D(keras.layers.Layer):
         kernel_constraint, bias_constraint: constraints.
         implementation: ``"auto"``, ``"phases"``, ``"subpixel"`` or
             ``"transpose"``; all compute the same function, on every
-            backend. ``"auto"`` picks the fastest measured for the backend,
-            width and dtype (see the module docstring).
+            backend. ``"auto"`` picks ``"phases"`` or ``"subpixel"`` by
+            backend, width and dtype (see the module docstring).
         data_format: only ``"channels_last"``.
         **kwargs: base `keras.layers.Layer` arguments.
 
@@ -129,7 +104,7 @@ class UnpoolConv2D(keras.layers.Layer):
     Example:
 
     >>> uconv = layers.UnpoolConv2D(92, 5, activation="relu")
-    >>> uconv(np.zeros((8, 16, 16, 256), "float32")).shape
+    >>> tuple(uconv(np.zeros((8, 16, 16, 256), "float32")).shape)
     (8, 32, 32, 92)
     """
 
@@ -341,7 +316,8 @@ def _stride1_conv(x, kernel, rows, cols):
 
     Padding that matches the "same" rule goes to the convolution as
     ``"same"``; anything else is an explicit pad or crop followed by
-    ``"valid"``. Both are much faster on oneDNN than explicit-padding modes.
+    ``"valid"``, rather than a convolution with explicit padding, which
+    oneDNN (TensorFlow's CPU kernels) runs far slower.
     """
     kh, kw = kernel.shape[0], kernel.shape[1]
     if tuple(rows) == ((kh - 1) // 2, kh // 2) and tuple(cols) == (

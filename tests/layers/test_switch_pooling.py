@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import layers
-from layers import switch_pooling
+from layers import _switch_windows
 from tests import references
 from tests.layers.backend_utils import (
     compiled,
@@ -55,10 +55,10 @@ def test_matches_numpy_deconvnet(pool, strides, padding, hw, ties):
     # The keras.ops definition, which every backend's recipe must equal.
     x_t = keras.ops.convert_to_tensor(x)
     np.testing.assert_array_equal(
-        to_numpy(switch_pooling.pool_by_windows(x_t, pool, strides, padding)),
+        to_numpy(_switch_windows.pool_by_windows(x_t, pool, strides, padding)),
         ref_pooled,
     )
-    y = switch_pooling.unpool_by_windows(
+    y = _switch_windows.unpool_by_windows(
         keras.ops.convert_to_tensor(updates), x_t, pool, strides, padding
     )
     np.testing.assert_allclose(to_numpy(y), expected, rtol=1e-6, atol=1e-6)
@@ -200,6 +200,33 @@ def test_tensorflow_graphs_route_by_the_poolings_own_indices(kept, monkeypatch):
     pooled, where = references.max_pool_argmax(x, (3, 3), (2, 2), "same")
     np.testing.assert_allclose(
         to_numpy(y), references.switch_unpool(pooled * 2.0, where, (7, 6))
+    )
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="PyTorch-specific")
+@pytest.mark.parametrize("kept", [True, False])
+def test_torch_switches_carry_the_poolings_indices(kept, monkeypatch):
+    # The switches are a tensor subclass holding max_pool2d's indices: the
+    # unpooling pools again only when they are lost (here: a copy).
+    import torch.nn.functional as F
+
+    calls = []
+    max_pool2d = F.max_pool2d
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].shape)
+        return max_pool2d(*args, **kwargs)
+
+    monkeypatch.setattr(F, "max_pool2d", counted)
+    pool = layers.MaxPoolingWithSwitches2D(3, 2, "same")
+    x = _random_input((7, 6), seed=6, ties=True)
+    pooled, switches = pool(x)
+    np.testing.assert_array_equal(to_numpy(switches), x)
+    y = pool.matching_unpooling()(pooled * 2.0, switches if kept else switches * 1)
+    assert len(calls) == (1 if kept else 2)
+    ref_pooled, where = references.max_pool_argmax(x, (3, 3), (2, 2), "same")
+    np.testing.assert_allclose(
+        to_numpy(y), references.switch_unpool(ref_pooled * 2.0, where, (7, 6))
     )
 
 

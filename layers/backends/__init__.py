@@ -1,0 +1,84 @@
+"""Each Keras backend's recipes for the layers, one function per operation.
+
+The layers say what they compute in `keras.ops`; where a backend has a
+faster exact recipe for the same numbers, it lives in that backend's
+module here, as Keras keeps its kernels in ``keras/src/backend/<name>/``:
+
+* `tensorflow`: switch pooling with `tf.nn.max_pool_with_argmax` and
+  unpooling with the max-pool gradient kernels (MaxPool and
+  SelectAndScatter under XLA);
+* `torch`: `max_pool2d(return_indices=True)`, then `max_unpool2d` or
+  `scatter_add`;
+* `jax`: the `keras.ops` definitions (`layers._switch_windows`), which XLA
+  fuses.
+
+The module is picked once, when this package is imported, from
+`keras.backend.backend()`; the layers call the functions below and never
+branch on the backend themselves. Any other backend gets the `keras.ops`
+definitions (the layers refuse to be built there, `layers._backend`).
+
+What `max_pool_with_switches` returns as switches is always a tensor equal
+to the pooled input, gradient stopped; on TensorFlow graphs and on PyTorch
+it also carries the pooling's flat argmax indices (an ``IdentityN`` op over
+both in the graph; a `layers.backends.torch.Switches` tensor), which
+`switch_unpool` uses when its window arguments match.
+"""
+
+import keras
+
+from layers import _backend
+
+BACKEND = keras.backend.backend()
+if BACKEND == "tensorflow":
+    from layers.backends import tensorflow as _recipes
+elif BACKEND == "torch":
+    from layers.backends import torch as _recipes
+else:
+    from layers.backends import jax as _recipes
+
+# `UnpoolConv2D(implementation="auto")`: the width (filters) from which one
+# convolution per output phase ("phases") beats one wide sub-pixel
+# convolution ("subpixel"), per backend and compute dtype ("low_precision":
+# bfloat16 and float16). "transpose" is never chosen. Measured with
+# `experiments.bench_layers`; the figures are in docs/benchmarks.md.
+UCONV_PHASES_FROM = {
+    "tensorflow": {"float32": 16, "float64": 16, "low_precision": 64},
+    "jax": {"float32": 16, "float64": 16, "low_precision": 64},
+    "torch": {"float32": 128, "float64": 128, "low_precision": 128},
+}
+
+
+def max_pool_with_switches(inputs, pool_size, strides, padding):
+    """Max pooling of NHWC `inputs` that also returns its switches.
+
+    Args:
+        inputs: ``(B, H, W, C)`` floating-point tensor.
+        pool_size, strides: pairs of positive ints.
+        padding: ``"valid"`` or ``"same"``.
+
+    Returns:
+        ``(pooled, switches)``: ``pooled`` ``(B, pooled_h, pooled_w, C)``
+        equals ``keras.ops.max_pool``, its gradient going to each window's
+        first maximum (row-major order); ``switches`` ``(B, H, W, C)``
+        equals `inputs` with its gradient stopped, and may carry the flat
+        argmax indices for `switch_unpool` (see the module docstring).
+    """
+    return _recipes.max_pool_with_switches(inputs, pool_size, strides, padding)
+
+
+def switch_unpool(updates, switches, pool_size, strides, padding):
+    """Puts each value of `updates` ``(B, pooled_h, pooled_w, C)`` at the
+    first maximum (row-major order) of its window in `switches`
+    ``(B, H, W, C)``, zeros elsewhere, adding values that land on one
+    position. Returns ``(B, H, W, C)`` in the dtype of `updates`."""
+    return _recipes.switch_unpool(updates, switches, pool_size, strides, padding)
+
+
+def uconv_implementation(filters, dtype, backend=None):
+    """``"phases"`` or ``"subpixel"``: what `UnpoolConv2D`'s ``"auto"`` runs
+    for `filters` outputs in compute `dtype` on `backend` (None: the
+    running one)."""
+    rules = UCONV_PHASES_FROM[backend or _backend.name()]
+    return (
+        "phases" if filters >= rules.get(dtype, rules["low_precision"]) else "subpixel"
+    )
