@@ -49,29 +49,36 @@ class Rendered:
     notes: tuple = ()
 
 
-def render_entry(entry, resolution):
-    """The `Rendered` views of one model at the standard views."""
-    azimuths, elevations = chair_views.standard_views()
+def render_file_entry(entry, azimuths, elevations, resolution):
+    """(images, masks, notes) of one `ModelEntry` at the given views, read
+    from its library or file into a temporary folder; raises
+    `mesh_models.ModelError` (and OSError) for a model that cannot be read."""
     with tempfile.TemporaryDirectory(prefix="mesh-") as scratch:
-        try:
-            path = furniture_catalog.materialise(entry, scratch)
-            rotation = None
-            if entry.rotation is not None:
-                rotation = np.asarray(entry.rotation, float).reshape(3, 3)
-            model = mesh_models.load_model(path, rotation=rotation, size=entry.size)
-        except mesh_models.ModelError as e:
-            return Rendered(entry, skipped=str(e))
-        except (OSError, KeyError, ValueError) as e:
-            return Rendered(entry, skipped=f"it cannot be read ({e})")
+        path = furniture_catalog.materialise(entry, scratch)
+        rotation = None
+        if entry.rotation is not None:
+            rotation = np.asarray(entry.rotation, float).reshape(3, 3)
+        model = mesh_models.load_model(path, rotation=rotation, size=entry.size)
+    images, masks = mesh_renderer.render_model(model, azimuths, elevations, resolution)
+    return images, masks, list(model.notes)
+
+
+def render_entry(entry, resolution):
+    """The `Rendered` views of one model at the 62 standard views."""
+    azimuths, elevations = chair_views.standard_views()
     try:
-        images, masks = mesh_renderer.render_model(
-            model, azimuths, elevations, resolution
+        images, masks, notes = render_file_entry(
+            entry, azimuths, elevations, resolution
         )
+    except mesh_models.ModelError as e:
+        return Rendered(entry, skipped=str(e))
+    except (OSError, KeyError, ValueError) as e:
+        return Rendered(entry, skipped=f"it cannot be read ({e})")
     except Exception as e:  # a GL error on one model must not stop a build
         return Rendered(entry, skipped=f"it cannot be drawn ({type(e).__name__}: {e})")
     if not masks.any():
         return Rendered(entry, skipped="it covers no pixel in any view")
-    return Rendered(entry, images, masks, notes=tuple(model.notes))
+    return Rendered(entry, images, masks, notes=tuple(notes))
 
 
 def default_workers():

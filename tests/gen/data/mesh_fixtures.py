@@ -131,3 +131,59 @@ def write_library(path, models, licence="Public domain"):
             "PluginFurnitureCatalog.properties", "\n".join(lines).encode("latin-1")
         )
     return path
+
+
+def camera(low, high, azimuth, elevation, resolution):
+    """The documented camera, written out again for the tests: 3 bounding
+    radii from the centre of the box (low, high), the field of view fitting
+    the bounding sphere. Returns points (N, 3) -> pixel (column, row)."""
+    low, high = np.asarray(low, float), np.asarray(high, float)
+    center, radius = (low + high) / 2, np.linalg.norm(high - low) / 2
+    a, e = np.radians(azimuth), np.radians(elevation)
+    back = np.array([np.sin(a) * np.cos(e), np.sin(e), np.cos(a) * np.cos(e)])
+    right = np.array([np.cos(a), 0.0, -np.sin(a)])
+    up = np.cross(back, right)
+    eye = center + 3 * radius * back
+    tan_half = np.tan(np.arcsin(1 / 3))
+
+    def to_pixels(points):
+        q = np.asarray(points, float) - eye
+        depth = -(q @ back)
+        x = (q @ right) / depth / tan_half
+        y = (q @ up) / depth / tan_half
+        return np.stack([(x + 1) / 2 * resolution, (1 - y) / 2 * resolution], -1)
+
+    return to_pixels
+
+
+def triangle_coverage(triangles, to_pixels, resolution, samples=8):
+    """(R, R) fraction of each pixel covered by the projected triangles
+    ((T, 3, 3)), rasterised by PIL at `samples` x `samples` per pixel."""
+    from PIL import ImageDraw
+
+    size = resolution * samples
+    canvas = Image.new("1", (size, size), 0)
+    draw = ImageDraw.Draw(canvas)
+    corners = to_pixels(np.asarray(triangles).reshape(-1, 3)).reshape(-1, 3, 2)
+    for triangle in corners * samples:
+        draw.polygon([tuple(p) for p in triangle], fill=1)
+    covered = np.asarray(canvas, float)
+    return covered.reshape(resolution, samples, resolution, samples).mean(axis=(1, 3))
+
+
+def assert_mask_matches(mask, coverage, border_share=0.25):
+    """`mask` (R, R) equals `coverage >= 0.5` except on the border (pixels
+    partly covered and their neighbours), where a few may differ."""
+    expected = coverage >= 0.5
+    border = (coverage > 0) & (coverage < 1)
+    near = border.copy()
+    for axis in (0, 1):
+        for shift in (-1, 1):
+            near |= np.roll(border, shift, axis=axis)
+    wrong = mask.astype(bool) != expected
+    assert not np.any(wrong & ~near), np.argwhere(wrong & ~near)
+    assert wrong.sum() <= border_share * max(border.sum(), 1), (
+        wrong.sum(),
+        border.sum(),
+    )
+    assert expected.sum() > 20
