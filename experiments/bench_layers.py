@@ -17,56 +17,25 @@ of the per-round ratios (see gen/benchmarks/timing.py).
 
 import sys
 
-from absl import flags
+from gen import cli, settings
+from gen.benchmarks import bench_config, layer_speed, per_backend
 
-from gen import cli  # first: quiets TensorFlow before it loads
-from gen.benchmarks import layer_speed, per_backend
-
-_BACKENDS = flags.DEFINE_list(
-    "backends",
-    list(per_backend.SUPPORTED),
-    "Keras backends to measure, each in its own process.",
-)
-_BATCH = flags.DEFINE_integer("batch", 64, "Batch size.")
-_DTYPE = flags.DEFINE_enum(
-    "dtype", "float32", ["float32", "bfloat16"], "Compute dtype of every variant."
-)
-_JIT = flags.DEFINE_bool(
-    "jit_compile",
-    False,
-    "TensorFlow: compile the UnpoolConv2D comparison with "
-    "XLA (JAX always compiles; PyTorch runs eagerly).",
-)
-_ROUNDS = flags.DEFINE_integer("rounds", 7, "Interleaved timing rounds.")
-_MASK = flags.DEFINE_bool(
-    "mask_stages", False, "Add the mask branch's stages to the RGB branch's."
-)
-_SWITCHES = flags.DEFINE_bool("switches", True, "Also time switch pooling/unpooling.")
-_IMPLEMENTATIONS = flags.DEFINE_list(
-    "implementations",
-    list(layer_speed.IMPLEMENTATIONS),
-    "UnpoolConv2D implementations to time.",
-)
-_CHANNEL_SCALE = flags.DEFINE_float(
-    "channel_scale",
-    1.0,
-    "Scales every stage's channels (at least 1 each): "
-    "small values make a quick smoke run.",
-)
+_BENCH = settings.define_flags(bench_config.LayersBenchConfig)
 
 
 def main(argv):
     cli.check_no_arguments(argv)
-    backends = per_backend.check_backends(_BACKENDS.value)
+    chosen = _BENCH.config()  # checks the values before TensorFlow loads
+    backends = per_backend.check_backends(list(chosen.backends))
     config = layer_speed.bench_config(
-        batch=_BATCH.value,
-        rounds=_ROUNDS.value,
-        dtype=_DTYPE.value,
-        jit_compile=_JIT.value,
-        mask_stages=_MASK.value,
-        switch_pool=_SWITCHES.value,
-        implementations=_IMPLEMENTATIONS.value,
-        channel_scale=_CHANNEL_SCALE.value,
+        batch=chosen.batch,
+        rounds=chosen.rounds,
+        dtype=chosen.dtype,
+        jit_compile=chosen.jit_compile,
+        mask_stages=chosen.mask_stages,
+        switch_pool=chosen.switches,
+        implementations=list(chosen.implementations),
+        channel_scale=chosen.channel_scale,
     )
     if backends == (per_backend.running(),):
         layer_speed.report(config)

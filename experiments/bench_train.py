@@ -16,52 +16,36 @@ import json
 import os
 import statistics
 
-from absl import flags
-
-from gen import cli
+from gen import cli, settings
+from gen.benchmarks import bench_config
 from gen.benchmarks.peers import TORCH_CHAIRS
 from gen.errors import UserError
 
-_BATCH = flags.DEFINE_integer("batch", 64, "Batch size.")
-_CLASSES = flags.DEFINE_integer("classes", 809, "Chair classes.")
-_TRANSFORM = flags.DEFINE_integer("transform", 8, "Transform parameters.")
-_STEPS = flags.DEFINE_integer("steps", 5, "Timed steps per variant and round.")
-_ROUNDS = flags.DEFINE_integer("rounds", 3, "Interleaved rounds.")
-_XLA = flags.DEFINE_bool("xla", False, "Also time the Keras steps with XLA.")
-_TORCH = flags.DEFINE_string(
-    "torch_python", None, "A Python with torch installed, to run the peer."
-)
-_PEER = flags.DEFINE_string(
-    "peer",
-    None,
-    "Path of the PyTorch peer script (default: the repository's "
-    "gen/benchmarks/peers/torch_chairs.py).",
-)
+_BENCH = settings.define_flags(bench_config.TrainBenchConfig)
 
 
 def main(argv):
     cli.check_no_arguments(argv)
-    peer_script = _PEER.value or TORCH_CHAIRS
-    if _TORCH.value and not os.path.isfile(peer_script):
+    bench = _BENCH.config()  # checks the values before TensorFlow loads
+    peer_script = bench.peer or TORCH_CHAIRS
+    if bench.torch_python and not os.path.isfile(peer_script):
         raise UserError(
             f"--peer {peer_script!r} is not a file; point it at the "
             "repository's gen/benchmarks/peers/torch_chairs.py or leave it out."
         )
-    if _TORCH.value and not os.access(_TORCH.value, os.X_OK):
-        raise UserError(f"--torch_python {_TORCH.value!r} is not an executable Python.")
     import tensorflow as tf
 
     from gen.benchmarks import timing, train_speed
     from gen.training import runtime, train_config
 
     config = train_config.TrainConfig(
-        resolution=64, variant="2s-E", num_transform=_TRANSFORM.value
+        resolution=64, variant="2s-E", num_transform=bench.transform
     )
     default_policy, reason = runtime.resolve_precision("auto")
     print(f"default precision: {default_policy} ({reason})", flush=True)
     variants = {}
     keras_settings = [("default", default_policy, False), ("float32", "float32", False)]
-    if _XLA.value:
+    if bench.xla:
         keras_settings += [
             ("default+xla", default_policy, True),
             ("float32+xla", "float32", True),
@@ -69,43 +53,45 @@ def main(argv):
     models = {}
     for name, policy, jit in keras_settings:
         step, models[name] = train_speed.keras_train_step(
-            config, _CLASSES.value, _TRANSFORM.value, _BATCH.value, policy, jit
+            config, bench.classes, bench.transform, bench.batch, policy, jit
         )
         for _ in range(3):  # trace, compile, warm up
             step()
         variants[name] = step
     peer_args = [
         "--batch",
-        str(_BATCH.value),
+        str(bench.batch),
         "--classes",
-        str(_CLASSES.value),
+        str(bench.classes),
         "--transform",
-        str(_TRANSFORM.value),
+        str(bench.transform),
         "--steps",
-        str(_STEPS.value),
+        str(bench.steps),
     ]
     times = {name: [] for name in variants}
     peers = {}
-    for _ in range(_ROUNDS.value):
+    for _ in range(bench.rounds):
         for name, step in variants.items():
             times[name].append(
                 statistics.median(
                     timing.interleaved_medians(
-                        {name: step}, rounds=_STEPS.value, warmup=1
+                        {name: step}, rounds=bench.steps, warmup=1
                     )[name]
                     for _ in range(1)
                 )
             )
-        if _TORCH.value:
+        if bench.torch_python:
             for name, extra in (
                 ("pytorch float32", []),
                 ("pytorch bf16 autocast", ["--bf16"]),
             ):
-                line = timing.run_peer(_TORCH.value, peer_script, peer_args + extra)
+                line = timing.run_peer(
+                    bench.torch_python, peer_script, peer_args + extra
+                )
                 peers.setdefault(name, []).append(line)
                 times.setdefault(name, []).append(line["step_s"])
     macs = train_speed.generator_forward_macs(models["default"])
-    step_flops = 2 * 3 * macs * _BATCH.value
+    step_flops = 2 * 3 * macs * bench.batch
     peak = {
         "bfloat16": train_speed.matmul_flops_per_second(tf.bfloat16),
         "float32": train_speed.matmul_flops_per_second(tf.float32),
@@ -118,19 +104,19 @@ def main(argv):
         if name in peers:
             record = dict(peers[name][0])
             record["step_s"] = round(seconds, 4)
-            record["images_per_s"] = round(_BATCH.value / seconds, 1)
+            record["images_per_s"] = round(bench.batch / seconds, 1)
         else:
             record = {
                 "peer": "keras",
                 "tensorflow": tf.__version__,
-                "batch": _BATCH.value,
+                "batch": bench.batch,
                 "bf16": bf16,
                 "compile": name.endswith("xla"),
                 "threads": tf.config.threading.get_intra_op_parallelism_threads()
                 or os.cpu_count(),
                 "params": models["default"].count_params(),
                 "step_s": round(seconds, 4),
-                "images_per_s": round(_BATCH.value / seconds, 1),
+                "images_per_s": round(bench.batch / seconds, 1),
             }
         peak_flops = peak["bfloat16" if bf16 else "float32"]
         record["variant"] = name

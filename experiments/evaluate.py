@@ -16,35 +16,30 @@ under --out (default <workdir>/evaluate):
                       input
 """
 
-import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
-
 import os
 
-from absl import flags
-
 from experiments import _run_flags
-from gen.explore import run_files
+from gen import cli
+from gen.explore import explore_config, run_files
 
-FLAGS = flags.FLAGS
-_run_flags.define_data_flags()
-flags.DEFINE_integer("batch_size", 64, "Images per forward pass.")
+_EVALUATE = _run_flags.define(explore_config.EvaluateConfig)
 
 
 def main(argv):
-    gen.cli.check_no_arguments(argv)
-    _run_flags.at_least(FLAGS.batch_size, 1, "batch_size")
-    info = _run_flags.locate()
+    cli.check_no_arguments(argv)
+    config = _EVALUATE.config()  # checks the values before TensorFlow loads
+    info = _run_flags.locate(config)
     source = run_files.require_data(
-        _run_flags.data_source(info), "experiments.evaluate"
+        _run_flags.data_source(config, info), "experiments.evaluate"
     )
-    out = _run_flags.out_dir(info, "evaluate")
+    out = _run_flags.out_dir(config, info, "evaluate")
 
     from gen.evaluation import checkerboard, heldout_table
     from gen.pictures import atomic_files
 
     model = run_files.load_generator(info.generator_path)
     data = run_files.load_data(source, model)
-    table = heldout_table.evaluate(model, data, source.holdout, FLAGS.batch_size)
+    table = heldout_table.evaluate(model, data, source.holdout, config.batch_size)
     uneven = checkerboard.measure(model)
     path = atomic_files.write_json(
         os.path.join(out, "evaluation.json"),
@@ -67,4 +62,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    gen.cli.run(main)
+    cli.run(main)

@@ -22,85 +22,20 @@ Writes under --out (default <workdir>/interpolate):
                         in [-sweep, sweep], the others zero
 """
 
-import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
-
-from absl import flags
-
 from experiments import _run_flags
-from gen.explore import run_files
-from gen.errors import UserError
+from gen import cli
+from gen.explore import explore_config, run_files
 
-FLAGS = flags.FLAGS
-flags.DEFINE_string(
-    "chairs",
-    "0,1",
-    "Chair ids to morph through (two or more), comma "
-    "separated; the views and sweeps show them too.",
-)
-flags.DEFINE_integer(
-    "steps", 8, "Images per pair of chairs in the morph (both ends included)."
-)
-flags.DEFINE_string(
-    "mixture",
-    None,
-    "Weights of one mixture of --chairs, comma separated, in [0, 1] and summing to 1.",
-)
-flags.DEFINE_string("azimuths", "30,120,210", "Views of the morph (rows), degrees.")
-flags.DEFINE_float(
-    "elevation",
-    20.0,
-    "Elevation of the morph, azimuth interpolation and sweeps, degrees.",
-)
-flags.DEFINE_string(
-    "azimuth_range",
-    "0,46",
-    "Azimuth interpolation: start,stop in degrees (the "
-    "training views are 0, 11, 23, 34, 46, ...).",
-)
-flags.DEFINE_string(
-    "elevation_range", "0,50", "Elevation interpolation: start,stop in degrees."
-)
-flags.DEFINE_integer("view_steps", 17, "Images of each view interpolation.")
-flags.DEFINE_float(
-    "sweep",
-    1.0,
-    "Transformation sweeps cover theta in [-sweep, sweep] (training draws [-1, 1]).",
-)
-flags.DEFINE_integer("sweep_steps", 9, "Images of each sweep.")
-flags.DEFINE_integer("frame_ms", 120, "Morph GIF milliseconds per frame.")
-
-
-def _pair(text, flag, minimum, maximum):
-    values = _run_flags.numbers(text, float, flag, minimum, maximum)
-    if len(values) != 2:
-        raise UserError(f"--{flag} must be two numbers start,stop, got {text!r}.")
-    return values
+_INTERPOLATE = _run_flags.define(explore_config.InterpolateConfig)
 
 
 def main(argv):
-    gen.cli.check_no_arguments(argv)
-    info = _run_flags.locate()
-    chairs = _run_flags.chair_ids(FLAGS.chairs, info)
-    if len(chairs) < 2:
-        raise UserError(
-            f"--chairs needs two or more chairs to morph between, got {FLAGS.chairs!r}."
-        )
-    mixture = (
-        None
-        if FLAGS.mixture is None
-        else _run_flags.numbers(FLAGS.mixture, float, "mixture")
-    )
-    _run_flags.at_least(FLAGS.steps, 2, "steps")
-    _run_flags.at_least(FLAGS.view_steps, 2, "view_steps")
-    _run_flags.at_least(FLAGS.sweep_steps, 2, "sweep_steps")
-    _run_flags.at_least(FLAGS.frame_ms, 1, "frame_ms")
-    azimuths = _run_flags.numbers(FLAGS.azimuths, float, "azimuths", -360, 360)
-    _run_flags.elevation(FLAGS.elevation)
-    azimuth_range = _pair(FLAGS.azimuth_range, "azimuth_range", -360, 360)
-    elevation_range = _pair(FLAGS.elevation_range, "elevation_range", -90, 90)
-    if not FLAGS.sweep > 0:
-        raise UserError(f"--sweep must be positive, got {FLAGS.sweep}.")
-    out = _run_flags.out_dir(info, "interpolate")
+    cli.check_no_arguments(argv)
+    config = _INTERPOLATE.config()  # checks the values before TensorFlow loads
+    info = _run_flags.locate(config)
+    chairs = _run_flags.chair_ids(config.chairs, info)
+    mixture = config.mixture
+    out = _run_flags.out_dir(config, info, "interpolate")
 
     from gen.explore import interpolation  # loads Keras: after the checks
 
@@ -115,16 +50,16 @@ def main(argv):
         out,
         model,
         chairs,
-        steps=FLAGS.steps,
+        steps=config.steps,
         weights=weights,
-        azimuths=azimuths,
-        elevation=FLAGS.elevation,
-        azimuth_range=azimuth_range,
-        elevation_range=elevation_range,
-        view_steps=FLAGS.view_steps,
-        sweep=FLAGS.sweep,
-        sweep_steps=FLAGS.sweep_steps,
-        frame_ms=FLAGS.frame_ms,
+        azimuths=list(config.azimuths),
+        elevation=config.elevation,
+        azimuth_range=list(config.azimuth_range),
+        elevation_range=list(config.elevation_range),
+        view_steps=config.view_steps,
+        sweep=config.sweep,
+        sweep_steps=config.sweep_steps,
+        frame_ms=config.frame_ms,
     )
     for path, what in written:
         _run_flags.wrote(path, what)
@@ -141,4 +76,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    gen.cli.run(main)
+    cli.run(main)

@@ -14,52 +14,27 @@ Writes under --out (default <workdir>/render):
                              training azimuths) at --elevation
 """
 
-import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
-
 import os
 
-from absl import flags
-
 from experiments import _run_flags
-from gen.data import chair_views
+from gen import cli
 from gen.data import contact_sheet
-from gen.explore import run_files
+from gen.explore import explore_config, run_files
 
-FLAGS = flags.FLAGS
-_run_flags.define_data_flags()
-flags.DEFINE_string(
-    "chairs", None, "Chair ids, comma separated (default: the first 4)."
-)
-flags.DEFINE_string(
-    "views",
-    "0,4,8,12,16,20,24,28,35,43,51,59",
-    "Grid columns: view indices (j at elevation 20, 31 + j at 30) or 'all'.",
-)
-flags.DEFINE_bool(
-    "real",
-    False,
-    "Show the real images under the generated ones (needs the run's data).",
-)
-flags.DEFINE_integer(
-    "frames", 4 * chair_views.NUM_AZIMUTHS, "Turntable frames over the full circle."
-)
-flags.DEFINE_float("elevation", 20.0, "Turntable elevation in degrees.")
-flags.DEFINE_integer("frame_ms", 60, "Turntable milliseconds per frame.")
+_RENDER = _run_flags.define(explore_config.RenderConfig)
 DEFAULT_CHAIRS = 4
 
 
 def main(argv):
-    gen.cli.check_no_arguments(argv)
-    views = contact_sheet.parse_views(FLAGS.views)
-    _run_flags.at_least(FLAGS.frames, 1, "frames")
-    _run_flags.at_least(FLAGS.frame_ms, 1, "frame_ms")
-    _run_flags.elevation(FLAGS.elevation)
-    info = _run_flags.locate()
-    chairs = _run_flags.chair_ids(FLAGS.chairs, info) if FLAGS.chairs else None
-    source = _run_flags.data_source(info)
-    if FLAGS.real:
+    cli.check_no_arguments(argv)
+    config = _RENDER.config()  # checks the values before TensorFlow loads
+    views = contact_sheet.parse_views(config.views)
+    info = _run_flags.locate(config)
+    chairs = _run_flags.chair_ids(config.chairs, info) if config.chairs else None
+    source = _run_flags.data_source(config, info)
+    if config.real:
         run_files.require_data(source, "--real")
-    out = _run_flags.out_dir(info, "render")
+    out = _run_flags.out_dir(config, info, "render")
 
     from gen.explore import render  # loads Keras: after the flag checks
 
@@ -68,7 +43,7 @@ def main(argv):
         chairs = list(range(min(DEFAULT_CHAIRS, run_files.num_classes_of(model))))
     chairs = _run_flags.checked_chairs(chairs, model)
     data = None
-    if FLAGS.real:
+    if config.real:
         data = run_files.load_data(source, model)
     holdout = source.holdout if source else None
     grid = render.write_view_grid(
@@ -89,16 +64,16 @@ def main(argv):
             os.path.join(out, f"turntable_chair{chair}.gif"),
             model,
             chair,
-            FLAGS.frames,
-            FLAGS.elevation,
-            FLAGS.frame_ms,
+            config.frames,
+            config.elevation,
+            config.frame_ms,
         )
         _run_flags.wrote(
             path,
-            f"chair {chair}, {FLAGS.frames} frames over "
-            f"360 degrees at elevation {FLAGS.elevation:g}",
+            f"chair {chair}, {config.frames} frames over "
+            f"360 degrees at elevation {config.elevation:g}",
         )
 
 
 if __name__ == "__main__":
-    gen.cli.run(main)
+    cli.run(main)

@@ -15,70 +15,49 @@ Writes under --out (default <workdir>/sample):
                           and the median distance between training chairs
 """
 
-import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
-
-from absl import flags
-
 from experiments import _run_flags
-from gen.explore import run_files
+from gen import cli
+from gen.explore import explore_config, run_files
 
-FLAGS = flags.FLAGS
-flags.DEFINE_string(
-    "layer", "class_fc2", "A layer of the class stream: class_fc1 or class_fc2."
-)
-flags.DEFINE_integer("num_samples", 8, "New chairs to draw.")
-flags.DEFINE_integer("seed", 0, "Seed of the samples.")
-flags.DEFINE_string(
-    "azimuths", "0,45,90,135,180,225,270,315", "Views (columns), degrees."
-)
-flags.DEFINE_float("elevation", 20.0, "Elevation of the views, degrees.")
-flags.DEFINE_bool(
-    "rectify",
-    True,
-    "Set negative sampled activations to zero (the layer is "
-    "followed by a rectifier, so training never gave the "
-    "layers above negative values).",
-)
+_SAMPLE = _run_flags.define(explore_config.SampleConfig)
 
 
 def main(argv):
-    gen.cli.check_no_arguments(argv)
-    info = _run_flags.locate()
-    _run_flags.at_least(FLAGS.num_samples, 1, "num_samples")
-    _run_flags.at_least(FLAGS.seed, 0, "seed")
-    azimuths = _run_flags.numbers(FLAGS.azimuths, float, "azimuths", -360, 360)
-    _run_flags.elevation(FLAGS.elevation)
-    _run_flags.cut_layer(info, FLAGS.layer)
-    out = _run_flags.out_dir(info, "sample")
+    cli.check_no_arguments(argv)
+    config = _SAMPLE.config()  # checks the values before TensorFlow loads
+    info = _run_flags.locate(config)
+    azimuths = list(config.azimuths)
+    _run_flags.cut_layer(info, config.layer)
+    out = _run_flags.out_dir(config, info, "sample")
 
     from gen.explore import style_sampling
 
     model = run_files.load_generator(info.generator_path)
-    style_sampling.style_layer_check(model, FLAGS.layer)
+    style_sampling.style_layer_check(model, config.layer)
     train_chairs = style_sampling.training_chairs(
         run_files.num_classes_of(model), info.train.holdout if info.train else None
     )
     result = style_sampling.new_chairs(
         model,
-        FLAGS.layer,
+        config.layer,
         train_chairs,
-        FLAGS.num_samples,
-        FLAGS.seed,
+        config.num_samples,
+        config.seed,
         azimuths,
-        FLAGS.elevation,
-        rectify=FLAGS.rectify,
+        config.elevation,
+        rectify=config.rectify,
     )
     picture, summary = style_sampling.write_results(
-        out, result, FLAGS.layer, azimuths, FLAGS.elevation, FLAGS.seed
+        out, result, config.layer, azimuths, config.elevation, config.seed
     )
     _run_flags.wrote(
         picture,
-        f"{FLAGS.num_samples} new chairs x "
+        f"{config.num_samples} new chairs x "
         f"{len(azimuths)} views, from a Gaussian fitted to "
-        f"{FLAGS.layer} of {len(train_chairs)} training chairs",
+        f"{config.layer} of {len(train_chairs)} training chairs",
     )
     _run_flags.wrote(summary, "the nearest training chair of every sample")
 
 
 if __name__ == "__main__":
-    gen.cli.run(main)
+    cli.run(main)

@@ -4,39 +4,38 @@
 
 Run the same command again to resume from the last checkpoint. Everything
 the run writes goes under --workdir (see WORKSPACE.md). `--flagfile=FILE`
-reads flags from a file, one per line. Every setting is a field of
-`gen.training.train_config.TrainConfig`; `--helpfull` lists them.
+reads flags from a file, one per line; flags after it override it (a
+shorter --steps also shortens the file's --warmup_steps to a tenth of the
+run, saying so). Every setting is a field of
+`gen.training.train_config.TrainConfig`.
 """
 
 import os
+import sys
 
-from absl import flags
-
-from gen import cli, settings
-from gen.errors import UserError
-from gen.training import cluster, train_config
+from gen import cli, settings, workdir_setting
+from gen.training import cluster, flagfile_overrides, train_config
 from gen.training import workdir as run_folder
 
-_WORKDIR = flags.DEFINE_string("workdir", None, "Folder of the run (required).")
+_WORKDIR = settings.define_flags(workdir_setting.WorkdirSetting)
 _TRAIN = settings.define_flags(train_config.TrainConfig)
 
 
 def main(argv):
     cli.check_no_arguments(argv)
-    if not _WORKDIR.value:
-        raise UserError(
-            "--workdir is required: the folder where the run "
-            "writes its checkpoints, logs and pictures."
-        )
     # Every check that needs no TensorFlow, before it loads.
-    config = _TRAIN.config().with_absolute_paths()
+    workdir = _WORKDIR.config().workdir
+    values, note = flagfile_overrides.warmup_within_steps(_TRAIN.values(), sys.argv)
+    config = train_config.TrainConfig(**values).with_absolute_paths()
     config.check_paths()
-    run_folder.check_workdir(config, os.path.abspath(_WORKDIR.value))
+    run_folder.check_workdir(config, os.path.abspath(workdir))
     if config.strategy == "multi_worker":
         cluster.from_tf_config()
+    if note:
+        print(note, flush=True)
     from gen.training import trainer
 
-    trainer.train(config, _WORKDIR.value)
+    trainer.train(config, workdir)
 
 
 if __name__ == "__main__":

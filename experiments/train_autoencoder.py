@@ -11,21 +11,20 @@ MSE on held-out views) under --workdir. Every setting is a field of
 `gen.deconvnet.autoencoder_config.AutoencoderConfig`; `--helpfull` lists them.
 """
 
-from absl import flags
-
-from gen import cli, settings
+from gen import cli, settings, workdir_setting
 from gen.deconvnet import autoencoder_config
 
-flags.DEFINE_string("workdir", None, "Output folder.", required=True)
+_WORKDIR = settings.define_flags(workdir_setting.WorkdirSetting)
 _AUTOENCODER = settings.define_flags(autoencoder_config.AutoencoderConfig)
 
 
 def main(argv):
     cli.check_no_arguments(argv)
-    config = _AUTOENCODER.config()  # validates before TensorFlow loads
+    workdir = _WORKDIR.config().workdir  # checked before TensorFlow loads
+    config = _AUTOENCODER.config()
     from gen.deconvnet import train_autoencoder
 
-    train_autoencoder.train_autoencoder(config, flags.FLAGS.workdir)
+    train_autoencoder.train_autoencoder(config, workdir)
 
 
 if __name__ == "__main__":

@@ -17,69 +17,30 @@ Writes under --out (default <workdir>/units):
                   knock-out's mean absolute change of the image
 """
 
-import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
-
-from absl import flags
-
 from experiments import _run_flags
-from gen.explore import run_files
+from gen import cli
+from gen.explore import explore_config, run_files
 
-FLAGS = flags.FLAGS
-flags.DEFINE_string(
-    "layers",
-    None,
-    "Layers, comma separated (default: the fully connected "
-    "and uconv layers after the streams meet, without the "
-    "linear outputs).",
-)
-flags.DEFINE_string(
-    "units",
-    None,
-    "Unit indices to show in every layer (default: the --num_units most active).",
-)
-flags.DEFINE_integer("num_units", 16, "Units per layer when --units is not given.")
-flags.DEFINE_float(
-    "value",
-    None,
-    "Activation of the single unit (default: the layer's "
-    "largest activation over the chairs).",
-)
-flags.DEFINE_integer(
-    "chair",
-    0,
-    "The chair knocked out, and whose inputs feed what the layers do not replace.",
-)
-flags.DEFINE_string(
-    "knockout",
-    None,
-    "Units to knock out, comma separated (default: the "
-    "chair's top 1, 2, 4, ... units).",
-)
-flags.DEFINE_float("azimuth", 30.0, "View azimuth, degrees.")
-flags.DEFINE_float("elevation", 20.0, "View elevation, degrees.")
+_UNITS = _run_flags.define(explore_config.UnitsConfig)
 
 
 def main(argv):
-    gen.cli.check_no_arguments(argv)
-    info = _run_flags.locate()
-    (chair,) = _run_flags.chair_ids(str(FLAGS.chair), info, "chair")
-    units = _run_flags.numbers(FLAGS.units, int, "units") if FLAGS.units else None
-    knockout = (
-        _run_flags.numbers(FLAGS.knockout, int, "knockout") if FLAGS.knockout else None
-    )
-    _run_flags.at_least(FLAGS.num_units, 1, "num_units")
-    _run_flags.azimuth(FLAGS.azimuth)
-    _run_flags.elevation(FLAGS.elevation)
+    cli.check_no_arguments(argv)
+    config = _UNITS.config()  # checks the values before TensorFlow loads
+    info = _run_flags.locate(config)
+    (chair,) = _run_flags.chair_ids([config.chair], info, "chair")
+    units = list(config.units) if config.units else None
+    knockout = list(config.knockout) if config.knockout else None
     layer_names = (
         [
             _run_flags.cut_layer(info, name.strip())
-            for name in FLAGS.layers.split(",")
+            for name in config.layers
             if name.strip()
         ]
-        if FLAGS.layers
+        if config.layers
         else None
     )
-    out = _run_flags.out_dir(info, "units")
+    out = _run_flags.out_dir(config, info, "units")
 
     from gen.explore import latent
     from gen.explore import units as unit_tools
@@ -98,11 +59,11 @@ def main(argv):
         model,
         layer_names,
         chair=chair,
-        azimuth=FLAGS.azimuth,
-        elevation=FLAGS.elevation,
+        azimuth=config.azimuth,
+        elevation=config.elevation,
         units=units,
-        num_units=FLAGS.num_units,
-        value=FLAGS.value,
+        num_units=config.num_units,
+        value=config.value,
         knockout=knockout,
     )
     for path, what in written:
@@ -110,4 +71,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    gen.cli.run(main)
+    cli.run(main)

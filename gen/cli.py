@@ -1,18 +1,26 @@
 """What every `experiments/` script shares: a quiet start and one way to fail.
 
-Import it first (``from gen import cli``), before anything that loads
-TensorFlow, and end the script with ``cli.run(main)``:
+A script imports nothing that loads TensorFlow at its top (its `main`
+does, after the flag checks) and ends with ``cli.run(main)``; importing
+this module starts nothing. `run` does, in order:
 
-- TensorFlow's native start-up lines (``I0000 ... cpu_feature_guard``,
-  ``E0000 ... failed call to cuInit`` on a machine without a GPU, ...) are
-  written by its C++ logging before `TF_CPP_MIN_LOG_LEVEL` takes effect, so
-  a script started with ``python -m experiments.NAME`` filters them out of
-  its standard error; its own lines pass unchanged. ``--verbose`` on the
+- `quiet_start`: TensorFlow's native start-up lines (``I0000 ...
+  cpu_feature_guard``, ``E0000 ... failed call to cuInit`` on a machine
+  without a GPU, ...) are written by its C++ logging before
+  `TF_CPP_MIN_LOG_LEVEL` takes effect, so the script's standard error is
+  filtered of them; its own lines pass unchanged. ``--verbose`` on the
   command line, or ``DECONVNET_VERBOSE=1`` in the environment, keeps
   everything TensorFlow and TFDS print.
+- ``--help`` (``-?``, ``--helpshort``): the script's docstring and every
+  flag it takes, grouped by the settings they come from
+  (`gen.settings.help_text`); ``--helpfull`` stays absl's list of all
+  flags.
 - A mistyped flag, a value of the wrong type and every `UserError` print
   one paragraph (``error: ...``) and exit with status 2, without a
-  traceback. Any other exception is a bug and keeps its traceback.
+  traceback. Ctrl-C (SIGINT) prints one line and exits with 130 (every
+  picture and result file is written under a temporary name and renamed,
+  `gen.pictures.atomic_files`, so none is left half-written). Any other
+  exception is a bug and keeps its traceback.
 """
 
 import atexit
@@ -51,16 +59,6 @@ def _verbose_requested(argv):
     return any(
         arg in ("--verbose", "--verbose=true", "--verbose=1") for arg in argv[1:]
     )
-
-
-def _is_project_script():
-    """Whether the running program is one of the `experiments/` scripts."""
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if spec is not None and spec.name:
-        return spec.name.startswith("experiments.")
-    path = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
-    return os.path.basename(os.path.dirname(path)) == "experiments"
 
 
 def _filter_native_stderr():
@@ -113,20 +111,30 @@ def _filter_native_stderr():
     atexit.register(restore)
 
 
-def _quiet_start():
-    verbose = _verbose_requested(sys.argv)
-    if not verbose:
+def quiet_start(argv=None):
+    """Quiets TensorFlow before it loads, unless --verbose or
+    DECONVNET_VERBOSE=1: its log level, its Python logger, and (in a
+    script) its native lines filtered out of file descriptor 2. Sets the
+    Keras backend to TensorFlow unless KERAS_BACKEND names another.
+
+    `run` calls it first; call it yourself only from a program that does
+    not end with `run`.
+    """
+    global _quiet_started
+    if _quiet_started:
+        return
+    _quiet_started = True
+    if not _verbose_requested(sys.argv if argv is None else argv):
         # TensorFlow reads these when it is first imported.
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         # TensorFlow's Python logger prints INFO lines (checkpoint sharding,
         # ...) that drown the scripts' own progress.
         logging.getLogger("tensorflow").setLevel(logging.WARNING)
-        if _is_project_script():
-            _filter_native_stderr()
+        _filter_native_stderr()
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
-_quiet_start()
+_quiet_started = False
 
 
 def fail(message):
@@ -172,12 +180,50 @@ def _command():
     return f"python {sys.argv[0]}"
 
 
+_HELP_ARGS = ("--help", "-help", "-?", "--helpshort", "-helpshort")
+
+
+def _wants_help(argv):
+    """Whether the command line asks for the short help (absl's spellings;
+    ``--helpfull`` is left to absl)."""
+    return any(arg in _HELP_ARGS for arg in argv[1:])
+
+
+def print_help(file=None):
+    """The running script's docstring, then every flag it takes, grouped
+    (`gen.settings.help_text`), and a pointer to ``--helpfull``."""
+    from gen import settings
+
+    doc = (getattr(sys.modules.get("__main__"), "__doc__", None) or "").strip()
+    print(
+        (doc + "\n\n" if doc else "")
+        + settings.help_text()
+        + f"\n\n`{_command()} --helpfull` also lists absl's own flags.",
+        file=file or sys.stdout,
+    )
+
+
+def interrupted():
+    """Ctrl-C: one line, exit 130 (128 + SIGINT, as a shell reports it)."""
+    print(
+        "interrupted (Ctrl-C): stopped; the files written so far are "
+        "complete, none is left half-written.",
+        file=sys.stderr,
+    )
+    sys.exit(130)
+
+
 def run(main):
-    """`absl.app.run(main)`, turning flag errors and `UserError` into a
-    message and exit 2.
+    """`absl.app.run(main)` after `quiet_start`, with the grouped
+    ``--help``, and flag errors and `UserError` turned into a message and
+    exit 2; Ctrl-C prints one line and exits 130.
 
     Any other exception is a bug and keeps its traceback.
     """
+    quiet_start()
+    if _wants_help(sys.argv):
+        print_help()
+        sys.exit(0)
 
     def guarded(argv):
         # TensorFlow and TFDS log INFO lines through absl; a person running a
@@ -189,7 +235,9 @@ def run(main):
         except UserError as e:
             fail(e)
         except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            sys.exit(130)
+            interrupted()
 
-    app.run(guarded, flags_parser=_parse_flags)
+    try:
+        app.run(guarded, flags_parser=_parse_flags)
+    except KeyboardInterrupt:  # during absl's start, before main
+        interrupted()

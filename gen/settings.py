@@ -27,6 +27,8 @@ imports TensorFlow.
 """
 
 import dataclasses
+import os
+import textwrap
 import types
 import typing
 
@@ -68,11 +70,14 @@ def info(field):
 
 def check_choices(config):
     """A UserError for the first field whose value is not one of its
-    choices; message ``--flag must be one of a, b; got 'c'.``"""
+    choices (None passes where it is the default); message ``--flag must be
+    one of a, b; got 'c'.``"""
     for field in dataclasses.fields(config):
         meta = info(field)
         if meta and meta["choices"] is not None:
             value = getattr(config, field.name)
+            if value is None and field.default is None:
+                continue  # an optional setting left out
             if value not in meta["choices"]:
                 shown = ", ".join(str(c) for c in meta["choices"])
                 raise UserError(
@@ -111,6 +116,46 @@ def check_positive_numbers(config, *names):
             raise UserError(f"--{name} must be a positive number, got {value!r}.")
 
 
+def check_folder_path(path, flag, what):
+    """A UserError if `path` (a folder to write into, made if missing)
+    exists and is not a folder."""
+    if path is None:
+        return
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UserError(
+            f"--{flag}={path} is a file, not a folder; --{flag} names the folder "
+            f"{what} (it is created if needed): give a new or existing folder."
+        )
+    _check_parent_folders(path, flag)
+
+
+def _check_parent_folders(path, flag):
+    """A UserError if the nearest existing folder above `path` is a file."""
+    parent = os.path.dirname(os.path.abspath(path))
+    while parent and not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if parent and not os.path.isdir(parent):
+        raise UserError(
+            f"--{flag}={path}: {parent} is a file, so no folder can be made "
+            f"there; give a path under a folder."
+        )
+
+
+def check_file_path(path, flag, example):
+    """A UserError if `path` (a file to write) names a folder: it ends with
+    a path separator or is an existing folder. `example` is a file name to
+    suggest."""
+    if path is None:
+        return
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):
+        suggestion = os.path.join(path, example)
+        raise UserError(
+            f"--{flag}={path} is a folder; --{flag} names the file to write: "
+            f"give a file name, for example --{flag}={suggestion}."
+        )
+    _check_parent_folders(path, flag)
+
+
 def _flag_type(annotation):
     """(base type, element type or None) of a field annotation: ``int``,
     ``int | None`` -> (int, None); ``tuple[int, ...]`` -> (tuple, int)."""
@@ -139,6 +184,31 @@ class ConfigFlags:
         self._fields = fields  # [(field, flag name, element type or None)]
         self._flag_values = flag_values
 
+    @property
+    def required(self):
+        """The names of the flags that must be given."""
+        return {
+            name
+            for field, name, _ in self._fields
+            if field.default is dataclasses.MISSING
+        }
+
+    def groups(self):
+        """[(title, [flag name, ...])]: the flags by the dataclass that
+        declares their field (a config's own, then those it inherits, each
+        titled by its class docstring's first line)."""
+        owners = {}
+        for base in reversed(self.config_class.__mro__):
+            for name in getattr(base, "__annotations__", {}):
+                owners[name] = base
+        grouped = {}
+        for field, name, _ in self._fields:
+            grouped.setdefault(owners.get(field.name, self.config_class), []).append(
+                name
+            )
+        order = sorted(grouped, key=self.config_class.__mro__.index)
+        return [(_title(c), grouped[c]) for c in order]
+
     def flag_names(self):
         return [name for _, name, _ in self._fields]
 
@@ -163,6 +233,87 @@ class ConfigFlags:
         """The config of the parsed flags (with `overrides` for the fields
         the flags do not cover); its checks raise `UserError`."""
         return self.config_class(**{**self.values(), **overrides})
+
+
+def _title(config_class):
+    doc = (config_class.__doc__ or "").strip()
+    if not doc or doc.startswith(config_class.__name__ + "("):  # generated
+        return config_class.__name__
+    first = " ".join(doc.split("\n\n")[0].split())
+    return first.split("; ")[0].rstrip(".")
+
+
+# The flags each script made from settings, for its --help: one list per
+# absl FlagValues (the process's flags.FLAGS; tests make their own).
+_DEFINED = {}
+
+_FLAGFILE_HELP = (
+    "  --flagfile=FILE\n      Reads flags from FILE, one per line; flags "
+    "after it on the command line\n      override it."
+)
+
+
+def _default_text(flag):
+    if flag.default is None:
+        return ""
+    if isinstance(flag.default, bool):
+        return "true" if flag.default else "false"
+    if isinstance(flag.default, list):
+        return ",".join(flag.default)
+    return str(flag.default)
+
+
+def _describe(flag, required=False, width=80):
+    """``  --name=DEFAULT  help`` wrapped at `width`; ``--[no]name`` for a
+    switch, ``(required)`` for a flag without a default."""
+    head = f"--[no]{flag.name}" if flag.boolean else f"--{flag.name}"
+    default = _default_text(flag)
+    if flag.boolean:
+        head += f" (default: {default})"
+    elif default:
+        head += f"={default}"
+    text = " ".join(str(flag.help).split())
+    if required:
+        text += " (required)"
+    return (
+        "  "
+        + head
+        + "\n"
+        + textwrap.fill(
+            text,
+            width,
+            initial_indent="      ",
+            subsequent_indent="      ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )
+
+
+def help_text(flag_values=flags.FLAGS):
+    """Every flag the settings defined in `flag_values`, grouped by the
+    dataclass that declares it, each with its default, choices and help;
+    then the flags every script takes (--flagfile, --verbose)."""
+    blocks = []
+    seen = set()
+    for config_flags in _DEFINED.get(id(flag_values), []):
+        for title, names in config_flags.groups():
+            names = [n for n in names if n not in seen]
+            seen.update(names)
+            if names:
+                blocks.append(
+                    title
+                    + ":\n"
+                    + "\n".join(
+                        _describe(flag_values[n], n in config_flags.required)
+                        for n in names
+                    )
+                )
+    common = [_FLAGFILE_HELP]
+    if "verbose" in flag_values and "verbose" not in seen:
+        common.append(_describe(flag_values["verbose"]))
+    blocks.append("Every script:\n" + "\n".join(common))
+    return "\n\n".join(blocks)
 
 
 def define_flags(config_class, *, only=None, exclude=(), flag_values=flags.FLAGS):
@@ -214,4 +365,6 @@ def define_flags(config_class, *, only=None, exclude=(), flag_values=flags.FLAGS
                 f"type for {hints[field.name]!r}."
             )
         chosen.append((field, name, element))
-    return ConfigFlags(config_class, chosen, flag_values)
+    config_flags = ConfigFlags(config_class, chosen, flag_values)
+    _DEFINED.setdefault(id(flag_values), []).append(config_flags)
+    return config_flags

@@ -70,6 +70,7 @@ class VisualizeConfig:
     convnet: convnet_config.ConvnetConfig | None = None
 
     def __post_init__(self):
+        settings.check_folder_path(self.out_dir, "out", "the sheets are written into")
         settings.check_positive_ints(
             self, "num_features", "max_images", "batch_size", "columns", "num_chairs"
         )

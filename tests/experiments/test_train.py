@@ -85,6 +85,44 @@ def test_bad_flags_exit_2_with_one_paragraph(tmp_path, flag, message):
     assert not (tmp_path / "w").exists()
 
 
+def test_the_guides_quick_try_shortens_the_flagfiles_warmup(monkeypatch):
+    """``--flagfile=experiments/configs/demo.flags --steps=30`` (the guide's
+    "fewer --steps to try it"): the flags read as experiments.train reads
+    them, the warm-up becomes a tenth of the run; typed, it is refused."""
+    from absl import flags
+
+    from gen import settings, workdir_setting
+    from gen.errors import UserError
+    from gen.training import flagfile_overrides, train_config
+
+    monkeypatch.chdir(ROOT)
+    argv = ["train", "--flagfile=experiments/configs/demo.flags", "--steps=30"]
+    values = flags.FlagValues()
+    settings.define_flags(workdir_setting.WorkdirSetting, flag_values=values)
+    train = settings.define_flags(train_config.TrainConfig, flag_values=values)
+    values([*argv, "--workdir=runs/try"])
+    fitted, note = flagfile_overrides.warmup_within_steps(train.values(), argv)
+    config = train_config.TrainConfig(**fitted)
+    assert (config.steps, config.warmup_steps, config.schedule) == (30, 3, "cosine")
+    assert config.num_chairs == 200  # the rest of the flagfile holds
+    assert note == (
+        "note: the flagfile's --warmup_steps=100 is not below --steps=30: "
+        "warming up for 3 steps (a tenth of the run)."
+    )
+    # Without a shorter --steps nothing changes and nothing is said.
+    assert flagfile_overrides.warmup_within_steps(
+        {"warmup_steps": 100, "steps": 10_000}, argv[:2]
+    ) == ({"warmup_steps": 100, "steps": 10_000}, None)
+    typed = [*argv, "--warmup_steps=100"]
+    values = flags.FlagValues()
+    train = settings.define_flags(train_config.TrainConfig, flag_values=values)
+    values(typed)
+    fitted, note = flagfile_overrides.warmup_within_steps(train.values(), typed)
+    assert note is None
+    with pytest.raises(UserError, match=r"--warmup_steps \(100\) must be smaller"):
+        train_config.TrainConfig(**fitted)
+
+
 def test_missing_workdir(tmp_path):
     result = run_script("train")
     assert result.returncode == 2 and "--workdir is required" in result.stderr

@@ -1,5 +1,7 @@
 """`gen.cli.fail`: one paragraph on stderr, exit 2, paths never split."""
 
+import os
+
 import pytest
 
 from gen import cli
@@ -111,3 +113,37 @@ def test_verbose_is_asked_on_the_command_line_or_in_the_environment(monkeypatch)
     assert cli._verbose_requested(["prog"])
     monkeypatch.setenv(cli.VERBOSE_ENV, "0")
     assert not cli._verbose_requested(["prog"])
+
+
+def test_importing_gen_cli_starts_nothing():
+    """No thread and no change to file descriptor 2 on import: the quiet
+    start is `quiet_start`, called by `run`."""
+    import subprocess
+    import sys
+
+    from tests.scripts import ROOT
+
+    code = (
+        "import os, threading\n"
+        "before = os.readlink('/proc/self/fd/2')\n"
+        "import gen.cli\n"
+        "print(threading.active_count(), os.readlink('/proc/self/fd/2') == before,"
+        " 'TF_CPP_MIN_LOG_LEVEL' in os.environ)\n"
+        "gen.cli.quiet_start(['prog'])\n"
+        "print(threading.active_count(), os.readlink('/proc/self/fd/2') == before)\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in (cli.VERBOSE_ENV, "TF_CPP_MIN_LOG_LEVEL")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["1 True False", "2 False"]

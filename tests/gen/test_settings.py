@@ -135,3 +135,62 @@ def test_train_config_flags_are_its_fields():
         )
     values(["prog"])
     assert train.config() == train_config.TrainConfig()
+
+
+@dataclasses.dataclass(frozen=True)
+class Place:
+    """Where to look; said once."""
+
+    root: str | None = setting(None, "A folder.")
+    kind: str | None = setting(None, "Optional kind.", choices=("a", "b"))
+
+    def __post_init__(self):
+        settings.check_choices(self)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Look(Place):
+    """What to look at."""
+
+    zoom: int = setting(2, "Zoom.", choices=(1, 2))
+    need: str = setting(dataclasses.MISSING, "Needed.")
+
+
+def test_help_text_groups_flags_by_the_class_declaring_them():
+    values = flags.FlagValues()
+    settings.define_flags(Look, flag_values=values)
+    text = settings.help_text(values)
+    assert text.split("\n\nEvery script:\n")[0] == (
+        "What to look at:\n"
+        "  --zoom=2\n"
+        "      Zoom. One of 1, 2.\n"
+        "  --need\n"
+        "      Needed. (required)\n"
+        "\n"
+        "Where to look:\n"
+        "  --root\n"
+        "      A folder.\n"
+        "  --kind\n"
+        "      Optional kind. One of a, b."
+    )
+    assert "  --flagfile=FILE\n" in text
+
+
+def test_an_optional_setting_with_choices_may_be_left_out():
+    assert Place().kind is None
+    with pytest.raises(UserError, match="--kind must be one of a, b; got 'c'."):
+        Place(kind="c")
+
+
+def test_paths_of_the_wrong_kind_name_the_fix(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    settings.check_folder_path(str(tmp_path / "new" / "deeper"), "out", "x")
+    with pytest.raises(UserError, match="is a file, not a folder; --out names"):
+        settings.check_folder_path(str(a_file), "out", "the pictures go into")
+    with pytest.raises(UserError, match="is a file, so no folder can be made"):
+        settings.check_folder_path(str(a_file / "sub"), "workdir", "x")
+    settings.check_file_path(str(tmp_path / "new" / "sheet.png"), "out", "a.png")
+    for folder in (str(tmp_path), f"{tmp_path}/new/"):
+        with pytest.raises(UserError, match=r"for example --out=.*/a\.png\."):
+            settings.check_file_path(folder, "out", "a.png")

@@ -110,7 +110,7 @@ def test_bench_layers_runs_each_backend_in_its_own_process(backend, native):
             "--implementations=phases,fft",
             "--implementations must name one or more of auto, phases, subpixel",
         ),
-        ("--dtype=float16", "flag --dtype=float16"),
+        ("--dtype=float16", "--dtype must be one of float32, bfloat16; got"),
     ],
 )
 def test_bench_layers_refuses_bad_flags(flag, message):
