@@ -5,9 +5,15 @@ here. This module imports nothing, so a command line with a wrong value is
 refused before TensorFlow starts.
 """
 
-# The chairs datasets (`gen.data.datasets`): built in, and the user's copy of
-# Aubry et al.'s renders.
-DATASETS = ("synthetic_chairs", "rendered_chairs")
+# The chairs datasets (`gen.data.datasets`, by name in
+# `gen.data.dataset_registry`): built in, the user's copy of Aubry et al.'s
+# renders, and the user's CAD models rendered here.
+DATASETS = ("synthetic_chairs", "rendered_chairs", "mesh_renders")
+
+# The categories of `mesh_renders`: chairs, tables and sofas by the models'
+# names (`gen.data.furniture_catalog.category_of`), every model, or the plain
+# OBJ files of the source folder.
+MESH_CATEGORIES = ("chairs", "tables", "sofas", "all", "folder")
 
 # Image sizes: the generator's output sizes (8x8 maps doubled by 2, 3 or 4
 # uconv stages), at which the datasets are built.

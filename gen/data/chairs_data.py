@@ -15,11 +15,10 @@ import sys
 import numpy as np
 import tensorflow_datasets as tfds
 
-from gen import choices
-from gen.data import chair_family, chair_views, ray_caster
-
 # Importing the builders registers them with TFDS.
-from gen.data.datasets import rendered_chairs, synthetic_chairs
+import gen.data.datasets  # noqa: F401
+from gen import choices
+from gen.data import chair_family, chair_views, dataset_registry, ray_caster
 from gen.errors import UserError
 
 _ARRAYS = ("images", "masks", "chair_ids", "azimuths", "elevations", "view_indices")
@@ -154,25 +153,30 @@ def load_chairs(
     chair_list=None,
     seed=0,
     manual_dir=None,
+    category=None,
 ):
     """Builds the dataset `name` if needed (offline) and reads it into memory.
 
     Args:
-      name: "synthetic_chairs" or "rendered_chairs".
+      name: a dataset of `gen.data.dataset_registry` ("synthetic_chairs",
+        "rendered_chairs", "mesh_renders").
       data_dir: the TFDS data directory (default: TFDS's, normally
         ~/tensorflow_datasets); must exist.
       resolution: 32, 64 or 128.
       num_chairs: synthetic_chairs: the number of styles (default 100);
-        rendered_chairs: keep the first `num_chairs` chairs (by folder name).
+        the others: keep the first `num_chairs` classes.
       chair_list: rendered_chairs only: a list file of the chairs to keep.
       seed: synthetic_chairs only: the family seed of the styles.
-      manual_dir: rendered_chairs only: where rendered_chairs.tar (or the
-        extracted folder) is; default `<data_dir>/downloads/manual`.
+      manual_dir: rendered_chairs, mesh_renders: where the user's files are;
+        default `<data_dir>/downloads/manual`.
+      category: mesh_renders only: `gen.choices.MESH_CATEGORIES` (default
+        chairs).
 
     Returns:
       A `ChairsData` sorted by (chair id, view index).
     """
     check_choice("dataset", name, choices.DATASETS)
+    kind = dataset_registry.lookup(name)
     data_dir, manual_dir, chair_list = (
         None if path is None else os.path.expanduser(os.fspath(path))
         for path in (data_dir, manual_dir, chair_list)
@@ -184,27 +188,24 @@ def load_chairs(
         )
     if num_chairs is not None and num_chairs < 1:
         raise UserError(f"num_chairs must be at least 1, got {num_chairs}.")
-    if name == "synthetic_chairs":
-        if chair_list is not None or manual_dir is not None:
-            raise UserError(
-                "chair_list and manual_dir select real chairs: synthetic_chairs "
-                "takes num_chairs and seed instead."
-            )
-        config = synthetic_chairs.make_config(
-            resolution, num_chairs or synthetic_chairs.DEFAULT_NUM_CHAIRS, seed
+    if name == "synthetic_chairs" and (
+        chair_list is not None or manual_dir is not None
+    ):
+        raise UserError(
+            "chair_list and manual_dir select real chairs: synthetic_chairs "
+            "takes num_chairs and seed instead."
         )
+    settings = dataset_registry.DataSettings(
+        resolution=resolution,
+        num_chairs=num_chairs,
+        seed=seed,
+        chair_list=chair_list,
+        category=category,
+        manual_dir=manual_dir,
+    )
 
-        def make_builder():
-            return synthetic_chairs.SyntheticChairs(
-                data_dir=data_dir, config=config.name
-            )
-    else:
-        config = rendered_chairs.make_config(resolution)
-
-        def make_builder():
-            return rendered_chairs.RenderedChairs(
-                data_dir=data_dir, config=config.name, chair_list=chair_list
-            )
+    def make_builder():
+        return kind.builder(data_dir, settings)
 
     builder = make_builder()
     # Processes that start together (the workers of one run) build the same
@@ -214,11 +215,7 @@ def load_chairs(
         builder = make_builder()
         prepare(builder, manual_dir)
     data = _read(builder)
-    if (
-        name == "rendered_chairs"
-        and num_chairs is not None
-        and num_chairs < data.num_classes
-    ):
+    if kind.keeps_first and num_chairs is not None and num_chairs < data.num_classes:
         data = dataclasses.replace(
             data.rows(data.chair_ids < num_chairs),
             num_classes=num_chairs,

@@ -1,7 +1,7 @@
 """TFDS builder `mesh_renders`: CAD models rendered at the chairs views.
 
-The source (the TFDS manual directory) is any mix of Sweet Home 3D furniture
-libraries (`*.sh3f`) and folders of `.obj` files with their `.mtl` and
+The source (the TFDS manual directory, or its `mesh_renders/` folder where
+it has one) is any mix of Sweet Home 3D furniture libraries (`*.sh3f`) and folders of `.obj` files with their `.mtl` and
 textures (`gen.data.furniture_catalog`). Every model of the config's
 category is rendered with OpenGL (`gen.data.mesh_renderer`) at the 62
 standard views (`gen.data.chair_views`), on every core
@@ -39,7 +39,7 @@ from gen.data.datasets.features import chair_features
 from gen.errors import UserError
 from gen.progress import Progress
 
-CATEGORIES = ("chairs", "tables", "sofas", "all", "folder")
+CATEGORIES = choices.MESH_CATEGORIES
 
 MANUAL_INSTRUCTIONS = """\
 Put Sweet Home 3D furniture libraries (*.sh3f) or folders of OBJ models
@@ -141,6 +141,9 @@ class MeshRenders(tfds.core.GeneratorBasedBuilder):
                 f"exist or is empty: mesh_renders renders your own CAD models. "
                 + " ".join(MANUAL_INSTRUCTIONS.split())
             ) from None
+        # Its own folder in the shared manual directory, where there is one.
+        if os.path.isdir(os.path.join(manual_dir, "mesh_renders")):
+            manual_dir = os.path.join(manual_dir, "mesh_renders")
         config = self.builder_config
         entries, problems = furniture_catalog.list_models(manual_dir)
         for line in problems:

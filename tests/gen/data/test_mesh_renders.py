@@ -8,7 +8,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 import gen.data.datasets  # noqa: F401 (registers mesh_renders)
-from gen.data import chair_views, furniture_catalog
+from gen.data import chair_views, chairs_data, dataset_registry, furniture_catalog
 from gen.data.chairs_data import prepare
 from gen.errors import UserError
 from tests.gen.data import mesh_fixtures as fx
@@ -90,6 +90,33 @@ def test_build_skips_bad_models_and_keeps_credits(source, tmp_path, capsys):
         np.testing.assert_array_equal(a["mask"], b["mask"])
         assert np.abs(a["image"].astype(int) - b["image"].astype(int)).max() <= 2
     assert first["azimuth"] == 0 and by_key[(0, 40)]["elevation"] == 30
+    # Training reads it by name (the registry), the first N models kept.
+    data = chairs_data.load_chairs(
+        "mesh_renders",
+        data_dir=str(tmp_path),
+        resolution=32,
+        category="chairs",
+        manual_dir=str(source),
+        num_chairs=2,
+    )
+    assert data.num_classes == 2 and len(data) == 2 * chair_views.NUM_VIEWS
+    assert data.chair_names == ["Oak chair [Test.sh3f#1]", "Turned stool [Test.sh3f#2]"]
+    np.testing.assert_array_equal(data.images[0], first["image"])
+
+
+def test_registry_names_the_datasets_and_refuses_foreign_settings():
+    assert dataset_registry.lookup("mesh_renders").class_noun == "model"
+    with pytest.raises(
+        UserError, match="'synthetic_chairs', 'rendered_chairs', 'mesh_renders'"
+    ):
+        dataset_registry.lookup("chairs")
+    settings = dataset_registry.DataSettings(resolution=32, category="tables")
+    with pytest.raises(UserError, match="category does not apply to synthetic_chairs"):
+        dataset_registry.lookup("synthetic_chairs").builder(None, settings)
+    with pytest.raises(UserError, match="not 48 and 'beds'"):
+        dataset_registry.lookup("mesh_renders").builder(
+            None, dataset_registry.DataSettings(resolution=48, category="beds")
+        )
 
 
 def test_a_source_without_models_says_how_to_get_them(tmp_path):
