@@ -13,24 +13,18 @@ are made from files only the user has, and a missing folder is a
 import os
 import sys
 
+from gen.data import dataset_registry
 from gen.errors import UserError
-
-# What the datasets other than synthetic_chairs are made from: files only
-# the user has, so a missing data folder cannot be made again from settings.
-USERS_OWN_FILES = {
-    "rendered_chairs": "your own copy of Aubry et al.'s renders "
-    "(rendered_chairs.tar, in <data_dir>/downloads/manual/)",
-    "mesh_renders": "your own chair models",
-}
 
 
 def ensure_data_dir(source):
     """Makes `source.data_dir` if it does not exist (a run copied from
     another machine names a folder that is not here), when its data can be
-    built again from settings alone: synthetic_chairs, rendered on this
-    machine when they are read (`gen.data.chairs_data.load_chairs`). Says so
-    in one line on stderr. A UserError for the datasets made from the
-    user's own files, and for a folder that cannot be made."""
+    built again from settings alone (`DatasetKind.users_files` is None:
+    synthetic_chairs, rendered on this machine when they are read,
+    `gen.data.chairs_data.load_chairs`), and says so in one line on stderr.
+    A UserError for the datasets made from the user's own files, and for a
+    folder that cannot be made."""
     if source.data_dir is None:
         return  # TFDS' default folder, which TFDS makes
     data_dir = os.path.abspath(os.path.expanduser(source.data_dir))
@@ -41,12 +35,12 @@ def ensure_data_dir(source):
             f"The data directory {data_dir} is a file, not a folder; pass "
             "--data_dir=<a folder> where the chairs data are or may be built."
         )
-    if source.dataset != "synthetic_chairs":
-        own = USERS_OWN_FILES.get(source.dataset, "files of your own")
+    users_files = dataset_registry.lookup(source.dataset).users_files
+    if users_files is not None:
         raise UserError(
             f"The data directory {data_dir} does not exist, and the "
             f"{source.dataset} data cannot be rebuilt from settings: they are "
-            f"made from {own}. Pass --data_dir=<the folder they were built "
+            f"made from {users_files}. Pass --data_dir=<the folder they were built "
             "in>, or one where they can be built from your copy (docs/data.md)."
         )
     try:

@@ -22,6 +22,7 @@ import os
 import zipfile
 
 from gen import choices
+from gen.data import dataset_registry
 from gen.errors import UserError
 from gen.explore.data_folder import ensure_data_dir
 from gen.training import run_lock, train_config
@@ -320,13 +321,13 @@ def data_source(
 def _check_num_chairs(dataset, num_chairs, num_classes):
     """--num_chairs against the generator's classes, before any data are
     built: synthetic_chairs with N chairs has exactly N classes, and the
-    real datasets keep at most --num_chairs. Returns the number of chairs
+    datasets made from the user's files keep at most the first --num_chairs
+    (`DatasetKind.keeps_first`). Returns the number of chairs
     (synthetic_chairs: the generator's by default)."""
+    keeps_first = dataset_registry.lookup(dataset).keeps_first
     if num_chairs is None:
-        return num_classes if dataset == "synthetic_chairs" else None
-    if num_chairs != num_classes and (
-        dataset == "synthetic_chairs" or num_chairs < num_classes
-    ):
+        return None if keeps_first else num_classes
+    if num_chairs != num_classes and (not keeps_first or num_chairs < num_classes):
         raise UserError(
             f"--num_chairs={num_chairs} does not match the generator, which "
             f"draws {num_classes} chairs: give the number of chairs it was "
