@@ -1,0 +1,77 @@
+"""`python -m experiments.explore` as a person runs it: it serves the page
+until Ctrl-C, --export writes a folder, mistakes exit 2."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.scripts import ROOT, assert_user_error, run_script
+
+
+def _start(*args):
+    return subprocess.Popen(
+        [sys.executable, "-m", "experiments.explore", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow(seconds=15)
+def test_serves_until_ctrl_c_and_exports(tiny_run, tmp_path):
+    out = tmp_path / "explorer"
+    # Both at once: each pays for starting TensorFlow.
+    exporting = _start(f"--workdir={tiny_run}", f"--export={out}", "--export_chairs=1")
+    server = _start(f"--workdir={tiny_run}", "--port=0", "--host=0.0.0.0")
+    try:
+        lines = []
+        deadline = time.monotonic() + 120
+        while not any(line.startswith("Explorer at ") for line in lines):
+            assert time.monotonic() < deadline and server.poll() is None, lines
+            lines.append(server.stdout.readline())
+        assert lines[0].startswith("warning: --host=0.0.0.0 lets other machines")
+        port = int(lines[-1].split(":")[2].split("/")[0])
+        base = f"http://127.0.0.1:{port}"
+        with urllib.request.urlopen(base + "/", timeout=30) as page:
+            assert b"Chairs generator explorer" in page.read()
+        with urllib.request.urlopen(
+            base + "/api/frame.png?chair=2", timeout=30
+        ) as frame:
+            assert frame.headers["Content-Type"] == "image/png"
+        server.send_signal(signal.SIGINT)
+        stdout, stderr = server.communicate(timeout=120)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 130, (stdout, stderr)
+    assert "Explorer stopped." in stdout
+    assert "Traceback" not in stderr and "interrupted (Ctrl-C)" in stderr
+
+    stdout, stderr = exporting.communicate(timeout=300)
+    assert exporting.returncode == 0, (stdout, stderr)
+    assert f"wrote {out / 'index.html'}" in stdout
+    assert "exported chair 1 of 1" in stdout
+    names = sorted(os.listdir(out / "frames"))
+    assert names == ["chair_0.png", "morph_0.png", "real_0.png", "thumbs.png"]
+    html = (out / "index.html").read_text()
+    # Nothing fetched from elsewhere: no address in the page at all.
+    assert '"mode":"static"' in html and "http:" not in html and "https:" not in html
+
+
+def test_mistakes_exit_2(tiny_run):
+    for args, message in [
+        ([f"--workdir={tiny_run}", "--port=70000"], "--port must be in 0..65535"),
+        (["--port=8000"], "Name the trained generator to explore: --workdir="),
+        (
+            [f"--workdir={tiny_run}", "--generator=x.keras"],
+            "(one of the two)",
+        ),
+        ([f"--workdir={tiny_run}", "--export_chairs=0"], "--export_chairs must be"),
+    ]:
+        assert_user_error(run_script("explore", *args), message)
