@@ -10,11 +10,10 @@ run, saying so). Every setting is a field of
 `gen.training.train_config.TrainConfig`.
 """
 
-import os
 import sys
 
 from gen import cli, settings, workdir_setting
-from gen.training import cluster, flagfile_overrides, train_config
+from gen.training import flagfile_overrides, train_config
 from gen.training import workdir as run_folder
 
 _WORKDIR = settings.define_flags(workdir_setting.WorkdirSetting)
@@ -26,16 +25,12 @@ def main(argv):
     # Every check that needs no TensorFlow, before it loads.
     workdir = _WORKDIR.config().workdir
     values, note = flagfile_overrides.warmup_within_steps(_TRAIN.values(), sys.argv)
-    config = train_config.TrainConfig(**values).with_absolute_paths()
-    config.check_paths()
-    run_folder.check_workdir(config, os.path.abspath(workdir))
-    if config.strategy == "multi_worker":
-        cluster.from_tf_config()
+    checked = run_folder.check_run(train_config.TrainConfig(**values), workdir)
     if note:
         print(note, flush=True)
     from gen.training import trainer
 
-    trainer.train(config, workdir)
+    trainer.train_checked(checked)
 
 
 if __name__ == "__main__":
