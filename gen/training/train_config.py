@@ -50,8 +50,9 @@ class TrainConfig:
     dataset: str = setting(
         "synthetic_chairs",
         "The chairs data: synthetic_chairs (built in, "
-        "rendered offline) or rendered_chairs (your copy of Aubry et al.'s "
-        "renders).",
+        "rendered offline), rendered_chairs (your copy of Aubry et al.'s "
+        "renders) or mesh_renders (your CAD models, rendered here; "
+        "--category).",
         choices=choices.DATASETS,
     )
     data_dir: str | None = setting(
@@ -66,6 +67,12 @@ class TrainConfig:
     )
     chair_list: str | None = setting(
         None, "rendered_chairs only: a file listing the chairs to keep."
+    )
+    category: str | None = setting(
+        None,
+        "mesh_renders only: which models: chairs (the default), tables, "
+        "sofas (by their names), all, or folder (your OBJ files).",
+        choices=choices.MESH_CATEGORIES,
     )
     resolution: int = setting(64, "Image size in pixels.", choices=choices.RESOLUTIONS)
     variant: str = setting(
@@ -244,6 +251,11 @@ class TrainConfig:
                 "--augment draws 8 transformation parameters; set "
                 "--num_transform to 8 (fed to the network) or 0 "
                 f"(not fed), got {self.num_transform}."
+            )
+        if self.category is not None and self.dataset != "mesh_renders":
+            raise UserError(
+                "--category selects models of mesh_renders; it cannot be "
+                f"used with --dataset={self.dataset}."
             )
         if self.chair_list is not None and self.dataset != "rendered_chairs":
             raise UserError(
