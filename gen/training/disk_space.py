@@ -17,6 +17,7 @@ before a checkpoint could not be written.
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import shutil
@@ -267,3 +268,40 @@ class DiskWatch(keras.callbacks.Callback):
                     self.room.checkpoint_bytes,
                 )
             )
+
+
+# The `Room` of each run this process trains, by workdir (`check_room`).
+_ROOMS = {}
+
+
+def check_room(workdir, model, log):
+    """Measures what the run in `workdir` needs (`Room`), says so in one
+    line when its disk has less free space, and keeps it for the messages
+    and the watch of this run."""
+    room = _ROOMS[workdir] = Room(workdir, model)
+    room.warn_if_short(log)
+    return room
+
+
+def watch(workdir, start_step, every):
+    """[a `DiskWatch`] for the run in `workdir` once `check_room` measured
+    it, else []: the callbacks to add to its `fit`."""
+    room = _ROOMS.get(workdir)
+    return [] if room is None else [DiskWatch(room, start_step, every)]
+
+
+def stops_on_a_full_disk(train_checked):
+    """Decorates ``train_checked(checked, echo)`` so that a write that fails
+    for lack of space or permission ends it with one paragraph
+    (`failures_stop_the_run`)."""
+
+    @functools.wraps(train_checked)
+    def guarded(checked, echo=print):
+        workdir = checked.workdir
+        try:
+            with failures_stop_the_run(workdir, room=lambda: _ROOMS.get(workdir)):
+                return train_checked(checked, echo)
+        finally:
+            _ROOMS.pop(workdir, None)
+
+    return guarded

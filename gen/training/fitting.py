@@ -15,7 +15,14 @@ import numpy as np
 from gen.data import input_pipeline
 from gen.errors import UserError
 from gen.pictures import atomic_files
-from gen.training import callbacks, distributed, generator_model, results, samples
+from gen.training import (
+    callbacks,
+    disk_space,
+    distributed,
+    generator_model,
+    results,
+    samples,
+)
 from gen.training import workdir as run_folder
 
 
@@ -132,6 +139,7 @@ def fit_once(setup, state, end, frozen):
         limit,
         callbacks.Checkpointer(state.saver, step, config.checkpoint_every, guard),
         monitor,
+        *disk_space.watch(setup.workdir, step, config.log_every),
     ]
     if state.viewer is not None:
         fit_callbacks.append(_sampler(setup, state, guard))

@@ -34,6 +34,7 @@ locks before it loads.
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import json
 import os
@@ -335,3 +336,39 @@ def _remove_unreadable(path):
             os.unlink(path)
         except FileNotFoundError:
             pass
+
+
+def this_process(strategy):
+    """(run id, whether this process takes the lock) for --strategy: the
+    chief of a multi-worker run (TF_CONFIG's "chief" task, or worker 0 of a
+    cluster without one) takes it, the other workers only check it."""
+    if strategy != "multi_worker":
+        return None, True
+    from gen.training import cluster  # reads TF_CONFIG, no TensorFlow
+
+    tf_config = cluster.from_tf_config()
+    task, members = tf_config["task"], tf_config["cluster"]
+    chief = task["type"] == "chief" or (
+        task["type"] == "worker" and task["index"] == 0 and "chief" not in members
+    )
+    return run_id_of(tf_config), chief
+
+
+def holds_the_workdir(train_checked):
+    """Decorates ``train_checked(checked, echo)`` (a checked run: its
+    `workdir` and `config`) so that it runs holding the workdir's lock (the
+    chief), or after checking that no other run holds it (other workers)."""
+
+    @functools.wraps(train_checked)
+    def locked(checked, echo=print):
+        from gen.training.workdir import latest_checkpoint_step
+
+        run_id, chief = this_process(checked.config.strategy)
+        step = latest_checkpoint_step(checked.workdir)
+        if not chief:
+            check_free(checked.workdir, run_id, step)
+            return train_checked(checked, echo)
+        with acquire(checked.workdir, run_id, step, echo):
+            return train_checked(checked, echo)
+
+    return locked

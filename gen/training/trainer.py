@@ -44,10 +44,13 @@ import tensorflow as tf
 from gen.data import chairs_data, splits
 from gen.models import chairs_generator, optimizers
 from gen.training import (
+    checkpoints,
+    disk_space,
     distributed,
     fitting,
     generator_model,
     results,
+    run_lock,
     runtime,
     time_budget,
     train_config,
@@ -131,12 +134,16 @@ def train(config, workdir, echo=print):
     return train_checked(run_folder.check_run(config, workdir), echo)
 
 
+@run_lock.holds_the_workdir
+@disk_space.stops_on_a_full_disk
 def train_checked(checked, echo=print):
     """`train` of a `gen.training.workdir.CheckedRun` (the settings and the
     folder already checked, as `experiments.train` does before TensorFlow
     loads)."""
     setup = set_up(checked, echo)
     state = build_and_restore(setup, checked.resume)
+    if setup.chief:
+        disk_space.check_room(setup.workdir, state.model, setup.log)
     record_settings(setup, state, checked.resume)
     open_outputs(setup, state)
     fitting.fit_phases(setup, state)
@@ -210,6 +217,12 @@ def build_and_restore(setup, resume):
         )
     if distributed.worker_count(setup.strategy) > 1:
         distributed.fix_keras_multi_worker(model)
+    # The newest checkpoint that reads in full (damaged ones are named).
+    latest = checkpoints.newest_readable(
+        os.path.join(setup.workdir, run_folder.CHECKPOINT_DIR),
+        log,
+        rewrite_index=setup.chief,
+    )
     saver = distributed.CheckpointSaver(
         tf.train.Checkpoint(model=model, optimizer=optimizer),
         os.path.join(setup.workdir, run_folder.CHECKPOINT_DIR),
@@ -217,8 +230,8 @@ def build_and_restore(setup, resume):
         setup.chief,
     )
     init = resume.record.get("init") if resume else None
-    if saver.latest:
-        saver.checkpoint.restore(saver.latest).assert_existing_objects_matched()
+    if latest:
+        saver.checkpoint.restore(latest).assert_existing_objects_matched()
     elif config.init_from is not None:  # a new run (or one never saved)
         init = warm_start.init_from(model, config.init_from)
         log(

@@ -124,3 +124,19 @@ def test_none_readable_is_one_paragraph_naming_the_files_and_the_choices(tmp_pat
     assert "ckpt-4 (its .data file is missing)" in message
     assert "another --workdir" in message and "Nothing was changed" in message
     assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_a_damaged_run_configuration_is_one_paragraph(
+    tiny_run, chairs_data_dir, tmp_path
+):
+    import shutil
+
+    from gen.training import train_config, trainer
+    from tests.conftest import TINY_RUN_FLAGS
+
+    workdir = tmp_path / "run"
+    shutil.copytree(tiny_run, workdir)
+    (workdir / "config.json").write_text('{"train": {"steps": 12')
+    config = train_config.TrainConfig(data_dir=chairs_data_dir, **TINY_RUN_FLAGS)
+    with pytest.raises(UserError, match="config.json is not a readable run conf"):
+        trainer.train(config, str(workdir))

@@ -201,3 +201,25 @@ def test_opening_a_run_tells_a_live_run_from_a_stopped_one(tiny_run, tmp_path):
     stopped = " ".join(str(e.value).split())
     assert "has not finished, and no process trains it now" in stopped
     assert "Run the same experiments.train command again" in stopped
+
+
+def test_a_second_trainer_on_a_live_run_is_refused_before_it_writes(
+    tiny_run, chairs_data_dir, tmp_path
+):
+    from gen.training import train_config, trainer
+    from tests.conftest import TINY_RUN_FLAGS
+
+    copy = tmp_path / "run"
+    shutil.copytree(tiny_run, copy)
+    before = {p: p.stat().st_mtime_ns for p in copy.rglob("*")}
+    config = train_config.TrainConfig(data_dir=chairs_data_dir, **TINY_RUN_FLAGS)
+    with run_lock.acquire(str(copy)):
+        with pytest.raises(UserError) as e:
+            trainer.train(config, str(copy))
+    message = " ".join(str(e.value).split())
+    assert message.startswith(
+        f"--workdir {copy} is in use by a run that is training: process "
+        f"{os.getpid()} on host {socket.gethostname()}, started "
+    )
+    assert "(its last checkpoint is step 12). Nothing was written." in message
+    assert {p: p.stat().st_mtime_ns for p in copy.rglob("*")} == before
