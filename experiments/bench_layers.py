@@ -18,35 +18,15 @@ of the per-round ratios (see gen/benchmarks/timing.py).
 import sys
 
 from gen import cli, settings
-from gen.benchmarks import bench_config, layer_speed, per_backend
+from gen.benchmarks import bench_config, layer_speed
 
 _BENCH = settings.define_flags(bench_config.LayersBenchConfig)
 
 
 def main(argv):
     cli.check_no_arguments(argv)
-    chosen = _BENCH.config()  # checks the values before TensorFlow loads
-    backends = per_backend.check_backends(list(chosen.backends))
-    config = layer_speed.bench_config(
-        batch=chosen.batch,
-        rounds=chosen.rounds,
-        dtype=chosen.dtype,
-        jit_compile=chosen.jit_compile,
-        mask_stages=chosen.mask_stages,
-        switch_pool=chosen.switches,
-        implementations=list(chosen.implementations),
-        channel_scale=chosen.channel_scale,
-    )
-    if backends == (per_backend.running(),):
-        layer_speed.report(config)
-        return
-    code, summaries = per_backend.run_each(
-        "experiments.bench_layers", backends, sys.argv[1:]
-    )
-    if code:
-        sys.exit(code)
-    if len(summaries) > 1:
-        print("\n" + "\n".join(summaries))
+    # The values are checked before TensorFlow loads.
+    layer_speed.run(_BENCH.config(), sys.argv[1:])
 
 
 if __name__ == "__main__":

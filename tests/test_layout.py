@@ -109,7 +109,7 @@ TF_FREE = [
     "gen.workdir_setting",
     "gen.training.flagfile_overrides",
     "gen.deconvnet.visualizer",
-    "experiments._run_flags",
+    "gen.explore.commands",
 ]
 
 

@@ -6,6 +6,7 @@ import os
 
 from gen import settings
 from gen.benchmarks import layer_speed, per_backend
+from gen.benchmarks.peers import TORCH_CHAIRS
 from gen.errors import UserError
 from gen.settings import setting
 
@@ -93,3 +94,13 @@ class TrainBenchConfig:
             raise UserError(
                 f"--torch_python {self.torch_python!r} is not an executable Python."
             )
+        if self.torch_python and not os.path.isfile(self.peer_script):
+            raise UserError(
+                f"--peer {self.peer_script!r} is not a file; point it at the "
+                "repository's gen/benchmarks/peers/torch_chairs.py or leave it out."
+            )
+
+    @property
+    def peer_script(self):
+        """--peer, or the repository's PyTorch peer."""
+        return self.peer or TORCH_CHAIRS

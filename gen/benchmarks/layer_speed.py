@@ -6,8 +6,9 @@ forward + backward, timed side by side (`gen.benchmarks.timing`)."""
 
 import dataclasses
 import statistics
+import sys
 
-from gen.benchmarks import backends
+from gen.benchmarks import backends, per_backend
 from gen.benchmarks.per_backend import SUMMARY
 from gen.benchmarks.timing import format_table, interleaved_times, paired_speedup
 from gen.errors import UserError
@@ -252,3 +253,29 @@ def report(config, out=print):
                     flush=True,
                 )
     out(summary(uconv_rows, switch_rows), flush=True)
+
+
+def run(settings, argv):
+    """`experiments.bench_layers`: the tables of a
+    `bench_config.LayersBenchConfig` on this process' backend, or on each
+    of its --backends in its own process (`argv`, the script's flags,
+    passed on), then their summaries together."""
+    chosen = per_backend.check_backends(list(settings.backends))
+    config = bench_config(
+        batch=settings.batch,
+        rounds=settings.rounds,
+        dtype=settings.dtype,
+        jit_compile=settings.jit_compile,
+        mask_stages=settings.mask_stages,
+        switch_pool=settings.switches,
+        implementations=list(settings.implementations),
+        channel_scale=settings.channel_scale,
+    )
+    if chosen == (per_backend.running(),):
+        report(config)
+        return
+    code, summaries = per_backend.run_each("experiments.bench_layers", chosen, argv)
+    if code:
+        sys.exit(code)
+    if len(summaries) > 1:
+        print("\n" + "\n".join(summaries))

@@ -87,3 +87,41 @@ def sheet(tiles, rows, views):
 def write_sheet(path, tiles, rows, views):
     """Writes `sheet(tiles, rows, views)` as one PNG (atomically)."""
     return atomic_files.write_png(path, sheet(tiles, rows, views))
+
+
+def render_dataset(config):
+    """The contact sheet of a `ContactSheetConfig`
+    (`gen.data.contact_sheet_config`): its chairs at its views, written to
+    `config.out`; prints what was written. TensorFlow loads only for a
+    TFDS dataset."""
+    views = parse_views(config.views)
+    if config.dataset == "synthetic_chairs":
+        from gen.data.datasets import synthetic_chairs
+
+        synthetic_chairs.make_config(
+            config.resolution, config.num_chairs, config.seed
+        )  # validates
+        rows = config.num_chairs
+        tiles = synthetic_tiles(
+            rows, views, resolution=config.resolution, seed=config.seed
+        )
+    else:
+        from gen.data import chairs_data
+
+        data = chairs_data.load_chairs(
+            config.dataset,
+            resolution=config.resolution,
+            data_dir=config.data_dir,
+            manual_dir=config.manual_dir,
+            chair_list=config.chair_list,
+        )
+        tiles, rows = dataset_tiles(data, config.num_chairs, views)
+    write_sheet(config.out, tiles, rows, views)
+    columns = ", ".join(
+        f"{int(chair_views.azimuth_of_view(v))}/{int(chair_views.elevation_of_view(v))}"
+        for v in views
+    )
+    print(
+        f"wrote {config.out}: {rows} chairs (rows) x {len(views)} views (columns, "
+        f"azimuth/elevation: {columns})"
+    )

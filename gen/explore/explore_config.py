@@ -6,7 +6,7 @@ Every script's config inherits `RunChoice` (which run, where to write);
 those that show or score real images also inherit `RealImages`. The checks
 that need only the values run when a config is made, so a mistyped flag is
 refused before TensorFlow loads; the checks against the run (chair ids,
-layer names) are `experiments._run_flags`'.
+layer names) are `gen.explore.commands`'.
 """
 
 import dataclasses

@@ -3,79 +3,72 @@ names every flag of its settings; a wrong kind of --out/--workdir path and
 a value of the wrong type are one paragraph and exit 2, answered before
 TensorFlow loads; Ctrl-C stops an explore script cleanly."""
 
+import ast
 import concurrent.futures
+import dataclasses
+import importlib
 import os
 import signal
 import subprocess
 import sys
 import time
+import typing
 
 import pytest
 
-from gen.benchmarks import bench_config
-from gen.data import contact_sheet_config
-from gen.deconvnet import autoencoder_config, convnet_config, visualizer
-from gen.explore import explore_config
-from gen.training import train_config
+from gen import settings
 from tests.scripts import ROOT, assert_user_error, run_script
 
-EXPLORE = {
-    "render": explore_config.RenderConfig,
-    "evaluate": explore_config.EvaluateConfig,
-    "interpolate": explore_config.InterpolateConfig,
-    "arithmetic": explore_config.ArithmeticConfig,
-    "sample": explore_config.SampleConfig,
-    "units": explore_config.UnitsConfig,
-}
+SCRIPTS = sorted(
+    name[:-3]
+    for name in os.listdir(os.path.join(ROOT, "experiments"))
+    if name.endswith(".py") and not name.startswith("_")
+)
 
 
-def _flags(config_class, only=None):
-    from gen import settings
-
+def _settings_flags(script):
+    """(name, type) of the flags a script makes with
+    `settings.define_flags`, read from its source: each call's config class
+    (found through the script's imports) and its ``only=`` fields."""
+    path = os.path.join(ROOT, "experiments", f"{script}.py")
+    tree = ast.parse(open(path).read())
+    modules = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     names = []
-    for field in config_class.__dataclass_fields__.values():
-        meta = settings.info(field)
-        if meta and (only is None or field.name in only):
-            names.append(meta["flag"] or field.name)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "define_flags"
+        ):
+            target = node.args[0]  # module.ConfigClass
+            module = importlib.import_module(modules[target.value.id])
+            config_class = getattr(module, target.attr)
+            only = next(
+                (ast.literal_eval(k.value) for k in node.keywords if k.arg == "only"),
+                None,
+            )
+            hints = typing.get_type_hints(config_class)
+            for field in dataclasses.fields(config_class):
+                meta = settings.info(field)
+                if meta and (only is None or field.name in only):
+                    names.append((meta["flag"] or field.name, hints[field.name]))
     return names
 
 
-# Every script and the flags of its settings.
-SCRIPT_FLAGS = {
-    **{name: _flags(config) for name, config in EXPLORE.items()},
-    "train": ["workdir", *_flags(train_config.TrainConfig)],
-    "train_autoencoder": [
-        "workdir",
-        *_flags(autoencoder_config.AutoencoderConfig),
-    ],
-    "visualize": [
-        *_flags(visualizer.VisualizeConfig),
-        *_flags(
-            convnet_config.ConvnetConfig,
-            only=("task", "epochs", "resolution", "filters", "seed"),
-        ),
-    ],
-    "render_dataset": _flags(contact_sheet_config.ContactSheetConfig),
-    "bench_data": _flags(bench_config.DataBenchConfig),
-    "bench_layers": _flags(bench_config.LayersBenchConfig),
-    "bench_train": _flags(bench_config.TrainBenchConfig),
-}
-if os.path.exists(os.path.join(ROOT, "experiments", "explore.py")):  # issue 28
-    from gen.explore.live import explore_config as live_config
-
-    SCRIPT_FLAGS["explore"] = _flags(live_config.ExploreConfig)
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_flag_comes_from_settings(script):
+    """No raw absl flags: every script's flags are made from a settings
+    dataclass (same help, choices, checks and exit 2 everywhere)."""
+    source = open(os.path.join(ROOT, "experiments", f"{script}.py")).read()
+    assert "DEFINE_" not in source and "from absl import flags" not in source
+    assert _settings_flags(script)
 
 
-def test_every_script_is_listed():
-    scripts = {
-        name[:-3]
-        for name in os.listdir(os.path.join(ROOT, "experiments"))
-        if name.endswith(".py") and not name.startswith("_")
-    }
-    assert scripts == set(SCRIPT_FLAGS)
-
-
-@pytest.mark.parametrize("script", sorted(SCRIPT_FLAGS))
+@pytest.mark.parametrize("script", SCRIPTS)
 def test_help_names_every_flag_with_its_default(script):
     result = run_script(script, "--help", timeout=60)
     assert result.returncode == 0, result.stderr
@@ -84,7 +77,7 @@ def test_help_names_every_flag_with_its_default(script):
         for line in result.stdout.splitlines()
         if line.startswith("  --")
     }
-    expected = {f"--{name}" for name in SCRIPT_FLAGS[script]}
+    expected = {f"--{name}" for name, _ in _settings_flags(script)}
     assert expected | {"--flagfile", "--verbose"} == listed, result.stdout
     assert "Try --helpfull" not in result.stdout
     if script == "render":
@@ -146,8 +139,18 @@ def _mistakes(paths):
         "bench_data": [(["--batches=x"], wrong_type)],
         "bench_layers": [(["--rounds=x"], wrong_type)],
         "bench_train": [(["--steps=x"], wrong_type)],
-        "explore": [(["--port=x"], wrong_type)],
     }
+
+
+def _wrong_type(script):
+    """A script's first number flag given a word, for scripts without cases
+    above."""
+    name = next(
+        n
+        for n, kind in _settings_flags(script)
+        if {int, float} & {kind, *typing.get_args(kind)}
+    )
+    return ([f"--{name}=x"], f"error: flag --{name}=x: ")
 
 
 @pytest.mark.slow(seconds=6)
@@ -157,8 +160,8 @@ def test_wrong_kinds_of_paths_and_values_are_one_paragraph(paths):
     cases = _mistakes(paths)
     tries = [
         (script, args, message)
-        for script in SCRIPT_FLAGS
-        for args, message in cases[script]
+        for script in SCRIPTS
+        for args, message in cases.get(script, [_wrong_type(script)])
     ]
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         results = pool.map(lambda t: run_script(t[0], *t[1], timeout=60), tries)
