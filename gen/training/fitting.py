@@ -22,27 +22,32 @@ from gen.training import (
     generator_model,
     results,
     samples,
+    stop_signals,
 )
 from gen.training import workdir as run_folder
 
 
 def fit_phases(setup, state):
     """Fits the remaining steps, phase by phase, until the run's end or its
-    time limit (`fit_once` each)."""
+    time limit (`fit_once` each). SIGINT and SIGTERM stop it after the step
+    in progress: that step is saved and `stop_signals.RunStopped` raised."""
     if state.step >= state.budget.horizon:
         setup.log(f"the run already reached step {state.step}; writing its results")
-    while True:
-        # The phases are looked at again after every `fit`: --fit_to_time
-        # may have moved the end.
-        pending = [
-            (end, frozen)
-            for end, frozen in phases(
-                setup.config, state.init, state.step, state.budget.horizon
-            )
-            if state.step < end
-        ]
-        if not pending or fit_once(setup, state, *pending[0]):
-            return
+    with stop_signals.catching() as request:
+        while True:
+            # The phases are looked at again after every `fit`:
+            # --fit_to_time may have moved the end.
+            pending = [
+                (end, frozen)
+                for end, frozen in phases(
+                    setup.config, state.init, state.step, state.budget.horizon
+                )
+                if state.step < end
+            ]
+            if not pending or fit_once(setup, state, *pending[0], request):
+                break
+        if request.received:  # after the last step: it is saved
+            stop_on_signal(setup, state, request.signal_name, own=True)
 
 
 def phases(config, init, step, horizon):
@@ -102,12 +107,13 @@ def training_batches(setup, state):
     return distributed.worker_batches(setup.strategy, make_dataset, config.batch_size)
 
 
-def fit_once(setup, state, end, frozen):
+def fit_once(setup, state, end, frozen, request=None):
     """Trains from `state.step` to `end` (or the time limit) with the
     layers in `frozen` fixed, and returns whether the run is over here (its
     time limit stopped it). A checkpoint of the step reached is saved,
     unless the fit stopped to fit the run's end to its time again (training
-    goes on)."""
+    goes on). A signal in `request` (a `stop_signals.StopRequest`, on any
+    worker) ends it after the step in progress (`stop_on_signal`)."""
     # A new end's cost is counted from here: what fit needs before its
     # first step (the recompile, the dataset, the callbacks) is paid again.
     entered = time.perf_counter()
@@ -134,9 +140,13 @@ def fit_once(setup, state, end, frozen):
         config.batch_size,
         guard,
     )
+    stop = stop_signals.StopOnSignal(
+        request or stop_signals.StopRequest(), setup.strategy if several else None
+    )
     fit_callbacks = [
         guard,
         limit,
+        stop,
         callbacks.Checkpointer(state.saver, step, config.checkpoint_every, guard),
         monitor,
         *disk_space.watch(setup.workdir, step, config.log_every),
@@ -173,6 +183,10 @@ def fit_once(setup, state, end, frozen):
             "new run."
         )
     state.step = int(model.optimizer.iterations.numpy())
+    if stop.stopped:
+        stop_on_signal(
+            setup, state, stop.signal_name, own=bool(request and request.received)
+        )
     if clock is not None and clock.seconds_per_step and not limit.stopped:
         fit_end_to_time(setup, state, clock)
         return False
@@ -222,6 +236,31 @@ def fit_end_to_time(setup, state, clock):
     state.record["resolved"]["fit_to_time"] = state.budget.record
     if setup.chief:
         write_record(setup, state)
+
+
+def stop_on_signal(setup, state, signal_name, own):
+    """Saves the step reached, records in config.json's history that the
+    run stopped there, says so and how to go on, and raises
+    `stop_signals.RunStopped`. `own`: this process got the signal (not only
+    another worker)."""
+    save_checkpoint(state)
+    state.record["history"].append(run_folder.stop_entry(state.step, signal_name))
+    if setup.chief:
+        write_record(setup, state)
+    saved = os.path.join(setup.workdir, run_folder.CHECKPOINT_DIR, f"ckpt-{state.step}")
+    if distributed.worker_count(setup.strategy) == 1:
+        setup.log(
+            f"{signal_name}: stopped at step {state.step} and saved it "
+            f"({saved}); run the same command again to continue from there"
+        )
+    else:
+        who = signal_name if own else f"another worker got {signal_name}"
+        setup.log(
+            f"{who}: every worker stopped at step {state.step}, saved "
+            f"({saved}); start every worker again with the same command to "
+            "continue from there"
+        )
+    raise stop_signals.RunStopped(signal_name, state.step)
 
 
 def save_checkpoint(state):

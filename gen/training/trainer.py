@@ -15,7 +15,9 @@ A run writes everything under its workdir (layout in WORKSPACE.md):
     turntable.gif           a few chairs spinning, at the end
 
 Resuming: running again with the same settings continues from the latest
-checkpoint, after a clean stop or a SIGKILL at any moment; a higher --steps
+checkpoint, after a clean stop or a SIGKILL at any moment; SIGINT (Ctrl-C)
+and SIGTERM save the step in progress first (`gen.training.stop_signals`,
+`fitting.stop_on_signal`) and end the process with 130 and 143; a higher --steps
 continues a finished run (the learning-rate schedule takes the new total as
 its horizon; config.json records the change and its step). With
 --fit_to_time the run ends where --max_train_minutes allows
@@ -146,14 +148,15 @@ def train_checked(checked, echo=print):
         disk_space.check_room(setup.workdir, state.model, setup.log)
     record_settings(setup, state, checked.resume)
     open_outputs(setup, state)
-    fitting.fit_phases(setup, state)
-    result = TrainResult(step=state.step, workdir=setup.workdir, metrics={}, files={})
-    if setup.chief:
-        result = results.write_results(setup, state.model, state.step)
-    for writer in state.writers:
-        if writer is not None:
-            writer.flush()
-    return result
+    try:
+        fitting.fit_phases(setup, state)
+    finally:  # also when a signal stopped the run
+        for writer in state.writers:
+            if writer is not None:
+                writer.flush()
+    if not setup.chief:
+        return TrainResult(step=state.step, workdir=setup.workdir, metrics={}, files={})
+    return results.write_results(setup, state.model, state.step)
 
 
 def set_up(checked, echo):
@@ -171,6 +174,7 @@ def set_up(checked, echo):
         resolution=config.resolution,
         num_chairs=config.num_chairs,
         chair_list=config.chair_list,
+        category=config.category,
     )
     train_data = splits.select(data, holdout=config.holdout, subset="train")
     heldout = splits.select(data, holdout=config.holdout, subset="eval")

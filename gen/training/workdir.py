@@ -144,6 +144,18 @@ def history_entry(stored, config, step):
     }
 
 
+def stop_entry(step, signal_name):
+    """The config.json history entry of a run stopped by `signal_name`
+    ("SIGINT", "SIGTERM") at `step`, which it saved."""
+    return {
+        "step": step,
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"
+        ),
+        "stopped": signal_name,
+    }
+
+
 class Log:
     """Prints progress lines and keeps them in the run's log.txt.
 

@@ -1,10 +1,13 @@
 """`experiments.train` on several workers and replicas, as a person runs it:
 two worker processes on loopback (a real two-worker cluster), a worker
-killed with SIGKILL and the cluster restarted, two replicas of a mirrored
-strategy on two logical CPU devices, and TF_CONFIG mistakes."""
+sent SIGTERM (every worker saves the same step and exits 143), then one
+killed with SIGKILL, the cluster restarted each time; two replicas of a
+mirrored strategy on two logical CPU devices, stopped by SIGTERM once; and
+TF_CONFIG mistakes."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -91,38 +94,66 @@ def _assert_same_weights(got, expected):
         assert float(np.abs(a - b).max()) <= 1e-3 * scale
 
 
-@pytest.mark.slow(seconds=105)
-def test_two_workers_killed_and_restarted_equal_one_process(tmp_path):
+def _wait_for_line(path, line, processes, seconds=400):
+    deadline = time.time() + seconds
+    text = ""
+    while line not in text:
+        assert time.time() < deadline and processes[0].poll() is None, text
+        time.sleep(0.5)
+        text = path.read_text()
+
+
+@pytest.mark.slow(seconds=125)
+def test_two_workers_stopped_killed_and_restarted_equal_one_process(tmp_path):
     data_dir = tmp_path / "tfds"  # empty: both workers start by building it
     data_dir.mkdir()
     workdir = tmp_path / "run"
-    ports = _free_ports(2)
+    # SIGTERM to worker 1 (a preemption): both stop at the same step, save
+    # it (the chief) and exit 143, although TensorFlow's coordination
+    # service catches SIGTERM for itself.
+    logs = [open(tmp_path / f"worker{i}_stopped.log", "w") for i in (0, 1)]
+    stopped = _start_workers(workdir, data_dir, _free_ports(2), logs)
+    _wait_for_line(tmp_path / "worker0_stopped.log", "step       2/12", stopped)
+    stopped[1].send_signal(signal.SIGTERM)
+    assert [p.wait(timeout=120) for p in stopped] == [143, 143]
+    texts = [(tmp_path / f"worker{i}_stopped.log").read_text() for i in (0, 1)]
+    found = [
+        re.findall(r"(.*)every worker stopped at step (\d+), saved", text)
+        for text in texts
+    ]
+    assert [who for ((who, _),) in found] == [
+        "another worker got SIGTERM: ",
+        "SIGTERM: ",
+    ]
+    at = int(found[0][0][1])
+    assert found[1][0][1] == str(at) and 3 <= at < 8, texts
+    assert f'model_checkpoint_path: "ckpt-{at}"' in (
+        (workdir / "checkpoints" / "checkpoint").read_text()
+    )
+    record = json.loads((workdir / "config.json").read_text())
+    assert [(h["step"], h["stopped"]) for h in record["history"]] == [(at, "SIGTERM")]
+    assert "Traceback" not in texts[0] + texts[1]
+
+    # They resume there; worker 1 dies (SIGKILL) after checkpoint 8.
     logs = [open(tmp_path / f"worker{i}_first.log", "w") for i in (0, 1)]
-    first = _start_workers(workdir, data_dir, ports, logs)
-    deadline = time.time() + 400
-    text = ""
-    while "step       8/12" not in text:
-        assert time.time() < deadline and first[0].poll() is None, text
-        time.sleep(0.5)
-        text = (tmp_path / "worker0_first.log").read_text()
-    first[1].send_signal(signal.SIGKILL)  # worker 1 dies after checkpoint 8
+    first = _start_workers(workdir, data_dir, _free_ports(2), logs)
+    _wait_for_line(tmp_path / "worker0_first.log", "step       8/12", first)
+    first[1].send_signal(signal.SIGKILL)
     first[1].wait()
     assert first[0].wait(timeout=300) == 2
     survivor = " ".join((tmp_path / "worker0_first.log").read_text().split())
+    assert f"restored step {at}" in survivor
     assert "Another worker of this run stopped" in survivor
     assert "Traceback" not in survivor
-    assert sorted(os.listdir(workdir / "checkpoints")) == [
-        "checkpoint",
-        "ckpt-4.data-00000-of-00001",
-        "ckpt-4.index",
-        "ckpt-8.data-00000-of-00001",
-        "ckpt-8.index",
-    ]
+    assert sorted(os.listdir(workdir / "checkpoints")) == ["checkpoint"] + sorted(
+        f"ckpt-{step}.{part}"
+        for step in {at, 4, 8}
+        for part in ("data-00000-of-00001", "index")
+    )
 
     # Both start again: they restore the chief's step 8 and finish together.
-    ports = _free_ports(2)
     logs = [open(tmp_path / f"worker{i}_second.log", "w") for i in (0, 1)]
-    second = _start_workers(workdir, data_dir, ports, logs)
+    second = _start_workers(workdir, data_dir, _free_ports(2), logs)
     assert [p.wait(timeout=400) for p in second] == [0, 0]
     for i in (0, 1):
         text = (tmp_path / f"worker{i}_second.log").read_text()
@@ -166,20 +197,35 @@ MIRRORED = textwrap.dedent("""
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from gen.training import train_config, trainer
+    import os, signal
+    from gen.training import callbacks, stop_signals, train_config, trainer
     flags = json.loads(sys.argv[1])
     out = {}
     for strategy in ("default", "mirrored"):
         config = train_config.TrainConfig(strategy=strategy, **flags)
-        result = trainer.train(config, f"{sys.argv[2]}/{strategy}",
-                               echo=lambda line: None)
+        workdir = f"{sys.argv[2]}/{strategy}"
+        if strategy == "mirrored":  # SIGTERM at step 3, and a rerun
+            class SigtermAtStep3(callbacks.NanGuard):
+                def on_train_batch_end(self, batch, logs=None):
+                    super().on_train_batch_end(batch, logs)
+                    if self.start_step + batch + 1 == 3:
+                        os.kill(os.getpid(), signal.SIGTERM)
+            guard, callbacks.NanGuard = callbacks.NanGuard, SigtermAtStep3
+            try:
+                trainer.train(config, workdir, echo=lambda line: None)
+            except stop_signals.RunStopped as e:
+                out["stopped"] = [e.code, e.step]
+            callbacks.NanGuard = guard
+        result = trainer.train(config, workdir, echo=lambda line: None)
         out[strategy] = result.metrics["heldout"]
     print(json.dumps(out))
 """)
 
 
-@pytest.mark.slow(seconds=45)
-def test_mirrored_with_two_replicas_equals_one_replica(chairs_data_dir, tmp_path):
+@pytest.mark.slow(seconds=50)
+def test_mirrored_with_two_replicas_stopped_once_equals_one_replica(
+    chairs_data_dir, tmp_path
+):
     flags = {
         **TINY_RUN_FLAGS,
         "steps": 6,
@@ -196,6 +242,8 @@ def test_mirrored_with_two_replicas_equals_one_replica(chairs_data_dir, tmp_path
     )
     assert result.returncode == 0, result.stderr
     scores = json.loads(result.stdout.strip().splitlines()[-1])
+    assert scores["stopped"] == [143, 3]
+    assert "restored step 3" in (tmp_path / "mirrored" / "log.txt").read_text()
     for name in ("psnr", "mask_iou", "mse"):
         assert scores["mirrored"][name] == pytest.approx(
             scores["default"][name], rel=1e-3
