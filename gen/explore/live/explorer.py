@@ -22,11 +22,10 @@ def make_renderer(opened):
         from gen.data import augment
 
         names = augment.NAMES
-    holdout = (
-        (opened.train or opened.source).holdout
-        if (opened.train or opened.source)
-        else None
-    )
+    # Which real views were held out: the run's protocol, or the one given
+    # for a bare generator file with its data.
+    known = opened.train or opened.source
+    holdout = known.holdout if known is not None else None
     return renderer.Renderer(opened.model, data, holdout, names)
 
 

@@ -32,6 +32,11 @@ def bind(host, port):
             f"Cannot listen on {host}:{port} ({e.strerror or e}); the port "
             "may be in use: pass another --port (or --port=0 for any free one)."
         ) from None
+    # Accepted connections inherit it. Without it uvicorn's two writes per
+    # answer (head, then body) meet Nagle's algorithm and the client's
+    # delayed ACK: 40 ms more per picture on Linux (measured: 44 ms -> 0.6 ms
+    # for a small answer on loopback).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.listen(128)
     return sock
 
