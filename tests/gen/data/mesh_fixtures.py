@@ -187,3 +187,19 @@ def assert_mask_matches(mask, coverage, border_share=0.25):
         border.sum(),
     )
     assert expected.sum() > 20
+
+
+def write_pane(folder, opacity, rgb=(0.0, 0.0, 1.0)):
+    """A square pane facing +Z (x, y in -10..10 at z = 0) of one colour and
+    opacity (`d`), as `pane.obj`; returns its path."""
+    os.makedirs(folder, exist_ok=True)
+    obj = (
+        "mtllib pane.mtl\nv -10 -10 0\nv 10 -10 0\nv 10 10 0\nv -10 10 0\n"
+        "vn 0 0 1\nusemtl glass\nf 1//1 2//1 3//1 4//1\n"
+    )
+    mtl = "newmtl glass\nKd {} {} {}\nd {}\n".format(*rgb, opacity)
+    with open(os.path.join(folder, "pane.obj"), "w") as handle:
+        handle.write(obj)
+    with open(os.path.join(folder, "pane.mtl"), "w") as handle:
+        handle.write(mtl)
+    return os.path.join(folder, "pane.obj")

@@ -160,3 +160,14 @@ def test_a_worker_that_dies_is_reported_and_replaced(pool):
     with pytest.raises(mesh_render_jobs.WorkerDied, match="exit status 3"):
         pool.submit(os._exit, 3).result()
     assert pool.submit(abs, -2).result() == 2
+
+
+def test_a_transparent_material_is_blended_over_white_and_covers_the_mask(
+    tmp_path, render
+):
+    path = fx.write_pane(str(tmp_path), opacity=0.25)
+    images, masks, _ = render(path, [0], [20])
+    middle = images[0, RESOLUTION // 2, RESOLUTION // 2]
+    lit = np.array([0.0, 0.0, 255.0]) * _shade((0, 0, 1))
+    np.testing.assert_allclose(middle, 0.25 * lit + 0.75 * 255, atol=3)
+    assert masks[0, RESOLUTION // 2, RESOLUTION // 2, 0] == 1

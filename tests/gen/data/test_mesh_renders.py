@@ -3,13 +3,22 @@
 triangles), a folder of OBJ files (a chair without its texture), and a zip
 that is not a library."""
 
+import os
+
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
 import gen.data.datasets  # noqa: F401 (registers mesh_renders)
-from gen.data import chair_views, chairs_data, dataset_registry, furniture_catalog
+from gen.data import (
+    chair_views,
+    chairs_data,
+    dataset_registry,
+    furniture_catalog,
+    mesh_render_jobs,
+)
 from gen.data.chairs_data import prepare
+from gen.data.datasets import mesh_renders
 from gen.errors import UserError
 from tests.gen.data import mesh_fixtures as fx
 
@@ -131,3 +140,34 @@ def test_a_source_without_models_says_how_to_get_them(tmp_path):
     assert "apt-get download sweethome3d-furniture" in message
     assert "https://www.sweethome3d.com/freeModels.jsp" in message
     assert not builder.is_prepared()
+
+
+def test_an_interrupted_build_leaves_nothing_that_looks_built(
+    source, tmp_path, monkeypatch
+):
+    scratch = []
+    make_scratch = mesh_renders.tempfile.mkdtemp
+
+    def recorded_mkdtemp(*args, **kwargs):
+        scratch.append(make_scratch(*args, **kwargs))
+        return scratch[-1]
+
+    def interrupted(entries, resolution):
+        blank = np.full((chair_views.NUM_VIEWS, 32, 32, 3), 255, np.uint8)
+        mask = np.zeros((chair_views.NUM_VIEWS, 32, 32, 1), np.uint8)
+        yield mesh_render_jobs.Rendered(entries[0], blank, mask)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mesh_renders.tempfile, "mkdtemp", recorded_mkdtemp)
+    monkeypatch.setattr(mesh_render_jobs, "render_entries", interrupted)
+    builder = tfds.builder("mesh_renders/32px_all", data_dir=str(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        prepare(builder, str(source))
+    assert not builder.is_prepared()
+    assert not tfds.builder(
+        "mesh_renders/32px_all", data_dir=str(tmp_path)
+    ).is_prepared()
+    config_dir = tmp_path / "mesh_renders" / "32px_all"
+    assert not config_dir.exists() or not (config_dir / "1.0.0").exists()
+    ours = [path for path in scratch if "mesh_renders-" in os.path.basename(path)]
+    assert len(ours) == 1 and not os.path.exists(ours[0])
