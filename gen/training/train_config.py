@@ -10,6 +10,7 @@ import json
 import os
 
 from gen import choices, settings
+from gen.data import dataset_registry
 from gen.errors import UserError
 from gen.settings import setting
 
@@ -252,17 +253,19 @@ class TrainConfig:
                 "--num_transform to 8 (fed to the network) or 0 "
                 f"(not fed), got {self.num_transform}."
             )
-        if self.category is not None and self.dataset != "mesh_renders":
-            raise UserError(
-                "--category selects models of mesh_renders; it cannot be "
-                f"used with --dataset={self.dataset}."
-            )
-        if self.chair_list is not None and self.dataset != "rendered_chairs":
-            raise UserError(
-                "--chair_list selects chairs of rendered_chairs; "
-                "it cannot be used with "
-                f"--dataset={self.dataset}."
-            )
+        # The settings only some datasets take (gen.data.dataset_registry).
+        takes = [
+            name
+            for name in dataset_registry.lookup(self.dataset).takes
+            if name in ("num_chairs", "chair_list", "category")
+        ]
+        for name in ("category", "chair_list"):
+            if getattr(self, name) is not None and name not in takes:
+                raise UserError(
+                    f"--{name} does not apply to --dataset={self.dataset}, "
+                    f"which takes {', '.join('--' + t for t in takes)}: leave "
+                    f"--{name} out or pick the dataset it selects from."
+                )
         self._check_schedule()
         if self.fit_to_time and self.max_train_minutes is None:
             raise UserError(

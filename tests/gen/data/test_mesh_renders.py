@@ -171,3 +171,15 @@ def test_an_interrupted_build_leaves_nothing_that_looks_built(
     assert not config_dir.exists() or not (config_dir / "1.0.0").exists()
     ours = [path for path in scratch if "mesh_renders-" in os.path.basename(path)]
     assert len(ours) == 1 and not os.path.exists(ours[0])
+
+
+def test_training_takes_category_for_mesh_renders_only():
+    from gen.training.train_config import TrainConfig
+
+    assert TrainConfig(dataset="mesh_renders", category="sofas").category == "sofas"
+    with pytest.raises(UserError) as error:
+        TrainConfig(category="tables")
+    assert str(error.value) == (
+        "--category does not apply to --dataset=synthetic_chairs, which takes "
+        "--num_chairs: leave --category out or pick the dataset it selects from."
+    )
