@@ -258,6 +258,7 @@ class DataSource:
     num_chairs: int = None
     chair_list: str = None
     holdout: str = "views"
+    category: str = None  # mesh_renders: the run's --category
 
 
 def data_source(
@@ -295,6 +296,7 @@ def data_source(
             num_chairs=t.num_chairs,
             chair_list=t.chair_list,
             holdout=t.holdout,
+            category=getattr(t, "category", None),
         )
     if dataset is None and data_dir is None:
         return None
@@ -365,6 +367,7 @@ def load_data(source, model):
         num_chairs=source.num_chairs
         or (classes if source.dataset == "synthetic_chairs" else None),
         chair_list=source.chair_list,
+        category=source.category,
     )
     if data.num_classes != classes:
         raise UserError(
