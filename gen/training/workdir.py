@@ -11,7 +11,7 @@ import os
 import re
 
 from gen.errors import UserError
-from gen.training import cluster, train_config
+from gen.training import cluster, run_lock, train_config
 
 CONFIG_FILE = "config.json"
 LOG_FILE = "log.txt"
@@ -58,6 +58,9 @@ def check_workdir(config, workdir):
     Returns:
         None for a new run; a `Resume` for a folder holding this run.
     """
+    # A folder another run trains in is refused first, saying so.
+    run_id, _ = run_lock.this_process(config.strategy)
+    run_lock.check_free(workdir, run_id, latest_checkpoint_step(workdir))
     path = os.path.join(workdir, CONFIG_FILE)
     if os.path.exists(path):
         try:
@@ -90,7 +93,9 @@ def check_workdir(config, workdir):
                 f"from it with --init_from={workdir}."
             )
         return Resume(record=record, stored=stored, step=step)
-    if os.path.isdir(workdir) and os.listdir(workdir):
+    if os.path.isdir(workdir) and [
+        name for name in os.listdir(workdir) if not name.startswith(run_lock.LOCK_FILE)
+    ]:
         raise UserError(
             f"--workdir {workdir} is not empty and holds no {CONFIG_FILE}, so "
             "it is not a training run. Nothing was written; choose a new or "

@@ -223,3 +223,18 @@ def test_a_second_trainer_on_a_live_run_is_refused_before_it_writes(
     )
     assert "(its last checkpoint is step 12). Nothing was written." in message
     assert {p: p.stat().st_mtime_ns for p in copy.rglob("*")} == before
+
+
+def test_a_new_folder_a_starting_run_holds_is_refused_as_in_use(tmp_path):
+    """The first run has the lock but no config.json yet (it loads its
+    data): the second is told the folder is in use, not that it holds
+    something other than a run; a stale lock alone does not count."""
+    from gen.training import train_config, workdir
+
+    config = train_config.TrainConfig()
+    with run_lock.acquire(str(tmp_path / "run")):
+        with pytest.raises(UserError, match="is in use by a run that is training"):
+            workdir.check_workdir(config, str(tmp_path / "run"))
+    (tmp_path / "run").mkdir()
+    _write_lock(tmp_path / "run", pid=_dead_pid())
+    assert workdir.check_workdir(config, str(tmp_path / "run")) is None
