@@ -169,7 +169,7 @@ def _parse_flags(argv):
         text = str(e).strip()
         if not text.endswith((".", "?", "!")):
             text += "."
-        fail(f"{text} Run `{_command()} --helpfull` to see every flag.")
+        fail(f"{text} Run `{_command()} --help` to see every flag.")
 
 
 def _command():

@@ -72,7 +72,7 @@ def _flags(data_dir, workdir, **overrides):
         (
             "--steps=abc",
             "flag --steps=abc: invalid literal for int() with base "
-            "10: 'abc'. Run `python -m experiments.train --helpfull` "
+            "10: 'abc'. Run `python -m experiments.train --help` "
             "to see every flag.",
         ),
         ("--stepz=3", "Unknown command line flag 'stepz'. Did you mean: steps ?"),

@@ -152,7 +152,7 @@ def test_errors_are_one_paragraph_and_exit_2(tmp_path):
         (
             ["--layer=c", "--num_features=many"],
             "error: flag --num_features=many: invalid literal for int() with "
-            "base 10: 'many'. Run `python -m experiments.visualize --helpfull` "
+            "base 10: 'many'. Run `python -m experiments.visualize --help` "
             "to see every flag.",
         ),
         (
