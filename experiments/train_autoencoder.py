@@ -8,7 +8,7 @@ on the synthetic chairs: switch unpooling against fixed-corner unpooling.
 Writes both trained models, reconstructions.png (held-out inputs above their
 reconstructions with each unpooling) and mse.md / mse.json (reconstruction
 MSE on held-out views) under --workdir. Every setting is a field of
-`gen.deconvnet.autoencoder_config.AutoencoderConfig`; `--helpfull` lists them.
+`gen.deconvnet.autoencoder_config.AutoencoderConfig`; `--help` lists them.
 """
 
 from gen import cli, settings, workdir_setting
