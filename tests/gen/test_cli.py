@@ -1,4 +1,5 @@
-"""`gen.cli.fail`: one paragraph on stderr, exit 2, paths never split."""
+"""`gen.cli`: one paragraph on stderr and exit 2 (`fail`, paths never split), the
+quiet start (filtered native lines, --verbose), nothing started on import."""
 
 import os
 
@@ -55,7 +56,8 @@ def _native(text):
     ]
 
 
-# A script written as every script in experiments/ is (gen.cli first), whose
+# A script written as every script in experiments/ is (ending with
+# gen.cli.run), whose
 # main loads TensorFlow and fails with a user error.
 SCRIPT = """
 import gen.cli
