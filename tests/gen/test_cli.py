@@ -57,8 +57,7 @@ def _native(text):
 
 
 # A script written as every script in experiments/ is (ending with
-# gen.cli.run), whose
-# main loads TensorFlow and fails with a user error.
+# gen.cli.run), whose main loads TensorFlow and fails with a user error.
 SCRIPT = """
 import gen.cli
 from gen.errors import UserError
