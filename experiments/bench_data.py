@@ -6,7 +6,8 @@
 Renderer: images per second at 32, 64 and 128 pixels (62 views of 2 chairs
 each). Pipeline: images per second of `gen.data.input_pipeline.training_batches`
 at 64x64 without and with augmentation, and how many times the images per
-second of one training step that is (the default 110 is 64 images / 0.58 s).
+second of one training step (--train_images_per_s) that is. The figures
+measured with it are in docs/benchmarks.md.
 """
 
 from gen import cli, settings
