@@ -8,8 +8,11 @@ default precision (--precision=auto) and with float32, and, when a Python
 with PyTorch is given (`.venv` has it with the test extras), the PyTorch
 peer `gen/benchmarks/peers/torch_chairs.py` (the same network, loss and
 optimiser) in float32 and with bfloat16 autocast, in interleaved rounds.
-Prints one JSON line per variant (the peer's fields, plus the share of the
-machine's matmul FLOP/s), then the ratios.
+The same rounds time the limit: the generator's uconv shapes as plain 5x5
+convolutions in bfloat16 and float32 (the best is the peak).
+Prints one JSON line per variant, the step's FLOPs (counted from the
+model), then for each precision the step time, its GFLOP/s and their share
+of that precision's convolution peak, and the ratios to the peer.
 """
 
 from gen import cli, settings

@@ -1,7 +1,9 @@
 """`experiments.bench_train`'s comparison: one Adam step of the 64x64 2s-E
 chairs generator with the default precision and with float32 (and XLA),
-against the PyTorch peer in float32 and with bfloat16 autocast, in
-interleaved rounds; one JSON line per variant, then the ratios."""
+against the machine's convolution peak in each precision and the PyTorch
+peer in float32 and with bfloat16 autocast, in interleaved rounds; one JSON
+line per variant, then each precision's share of the peak and the
+ratios."""
 
 import json
 import os
@@ -9,33 +11,62 @@ import statistics
 
 import tensorflow as tf
 
-from gen.benchmarks import timing, train_speed
+from gen.benchmarks import step_limit, timing, train_speed
 from gen.training import runtime, train_config
+
+
+def _keras_variants(bench, config, default_policy):
+    """``{name: (step, model, dtype)}``: the Keras steps, traced and warm."""
+    settings = [("default", default_policy, False), ("float32", "float32", False)]
+    if bench.xla:
+        settings += [
+            ("default+xla", default_policy, True),
+            ("float32+xla", "float32", True),
+        ]
+    variants = {}
+    for name, policy, jit in settings:
+        step, model = train_speed.keras_train_step(
+            config, bench.classes, bench.transform, bench.batch, policy, jit
+        )
+        for _ in range(3):  # trace, compile, warm up
+            step()
+        dtype = "bfloat16" if policy == "mixed_bfloat16" else "float32"
+        variants[name] = (step, model, dtype)
+    return variants
+
+
+def _peak_convolutions(model, batch, dtypes):
+    """``{name: (fn, flops, dtype)}``: the generator's uconv convolutions in
+    each compute dtype the steps use, warm."""
+    shapes = train_speed.uconv_convolutions(model, batch)
+    convolutions = {}
+    for dtype in dtypes:
+        for name, (fn, flops) in train_speed.conv_peak_variants(
+            shapes, tf.as_dtype(dtype)
+        ).items():
+            fn()
+            convolutions[name] = (fn, flops, dtype)
+    return convolutions
+
+
+def _median_time(fn, calls):
+    return timing.interleaved_medians({"fn": fn}, rounds=calls, warmup=0)["fn"]
 
 
 def compare(bench):
     """Times the variants of a `bench_config.TrainBenchConfig` and prints
-    their JSON lines and ratios."""
+    their JSON lines, each precision's share of the convolution peak and
+    the ratios."""
     config = train_config.TrainConfig(
         resolution=64, variant="2s-E", num_transform=bench.transform
     )
     default_policy, reason = runtime.resolve_precision("auto")
     print(f"default precision: {default_policy} ({reason})", flush=True)
-    variants = {}
-    keras_settings = [("default", default_policy, False), ("float32", "float32", False)]
-    if bench.xla:
-        keras_settings += [
-            ("default+xla", default_policy, True),
-            ("float32+xla", "float32", True),
-        ]
-    models = {}
-    for name, policy, jit in keras_settings:
-        step, models[name] = train_speed.keras_train_step(
-            config, bench.classes, bench.transform, bench.batch, policy, jit
-        )
-        for _ in range(3):  # trace, compile, warm up
-            step()
-        variants[name] = step
+    variants = _keras_variants(bench, config, default_policy)
+    model = variants["default"][1]
+    convolutions = _peak_convolutions(
+        model, bench.batch, sorted({dtype for _, _, dtype in variants.values()})
+    )
     peer_args = [
         "--batch",
         str(bench.batch),
@@ -46,18 +77,15 @@ def compare(bench):
         "--steps",
         str(bench.steps),
     ]
-    times = {name: [] for name in variants}
+    times = {name: [] for name in list(variants) + list(convolutions)}
     peers = {}
     for _ in range(bench.rounds):
-        for name, step in variants.items():
-            times[name].append(
-                statistics.median(
-                    timing.interleaved_medians(
-                        {name: step}, rounds=bench.steps, warmup=1
-                    )[name]
-                    for _ in range(1)
-                )
-            )
+        # Each round: every step `steps` times, every peak convolution as
+        # often, then the peers; medians per round.
+        for name, (step, _, _) in variants.items():
+            times[name].append(_median_time(step, bench.steps))
+        for name, (fn, _, _) in convolutions.items():
+            times[name].append(_median_time(fn, bench.steps))
         if bench.torch_python:
             for name, extra in (
                 ("pytorch float32", []),
@@ -68,40 +96,48 @@ def compare(bench):
                 )
                 peers.setdefault(name, []).append(line)
                 times.setdefault(name, []).append(line["step_s"])
-    macs = train_speed.generator_forward_macs(models["default"])
-    step_flops = 2 * 3 * macs * bench.batch
+    forward_flops = 2 * train_speed.generator_forward_macs(model)
+    step_flops = train_speed.step_flops(model, bench.batch)
     peak = {
-        "bfloat16": train_speed.matmul_flops_per_second(tf.bfloat16),
-        "float32": train_speed.matmul_flops_per_second(tf.float32),
+        name: step_limit.PeakConvolution(dtype, flops, times[name])
+        for name, (_, flops, dtype) in convolutions.items()
     }
-    medians = {name: statistics.median(ts) for name, ts in times.items()}
+    peer_times = {name: times[name] for name in peers}
+    figures = {
+        name: step_limit.figures(name, dtype, times[name], step_flops, peak, peer_times)
+        for name, (_, _, dtype) in variants.items()
+    }
+    medians = {
+        name: statistics.median(times[name]) for name in list(variants) + list(peers)
+    }
     for name, seconds in medians.items():
-        bf16 = name.startswith("pytorch bf16") or (
-            name.startswith("default") and default_policy == "mixed_bfloat16"
-        )
         if name in peers:
             record = dict(peers[name][0])
             record["step_s"] = round(seconds, 4)
             record["images_per_s"] = round(bench.batch / seconds, 1)
         else:
+            fig = figures[name]
             record = {
                 "peer": "keras",
                 "tensorflow": tf.__version__,
                 "batch": bench.batch,
-                "bf16": bf16,
+                "bf16": fig.dtype == "bfloat16",
                 "compile": name.endswith("xla"),
                 "threads": tf.config.threading.get_intra_op_parallelism_threads()
                 or os.cpu_count(),
-                "params": models["default"].count_params(),
+                "params": model.count_params(),
                 "step_s": round(seconds, 4),
                 "images_per_s": round(bench.batch / seconds, 1),
+                "gflops": round(fig.gflops, 1),
+                "conv_peak_gflops": round(fig.peak_gflops, 1),
+                "share_of_conv_peak": round(fig.share_of_peak, 3),
             }
-        peak_flops = peak["bfloat16" if bf16 else "float32"]
         record["variant"] = name
         record["flops_per_step"] = step_flops
-        record["matmul_peak_gflops"] = round(peak_flops / 1e9, 1)
-        record["share_of_matmul_peak"] = round(step_flops / seconds / peak_flops, 3)
         print(json.dumps(record), flush=True)
+    print(step_limit.flops_line(forward_flops, bench.batch))
+    for fig in figures.values():
+        print(step_limit.line(fig))
     if "pytorch float32" in medians:
         torch32 = medians["pytorch float32"]
         print(

@@ -1,6 +1,6 @@
 """One training step of the chairs generator as `experiments.train` runs
-it, its useful multiply-adds and the machine's matmul peak: what
-`experiments.bench_train` times against the PyTorch peer."""
+it, its FLOPs, and the convolutions that measure the machine's peak: what
+`experiments.bench_train` times against the limit and the PyTorch peer."""
 
 import numpy as np
 import tensorflow as tf
@@ -30,6 +30,48 @@ def generator_forward_macs(model):
             h, w = layer.output.shape[1:3]
             macs += h * w * int(np.prod(layer.kernel.shape))
     return macs
+
+
+def step_flops(model, batch):
+    """FLOPs of one training step: a multiply-add is 2 FLOPs, and the step
+    is the forward pass and its two gradients (inputs and weights), each
+    as costly, 3 times the forward pass."""
+    return 2 * 3 * generator_forward_macs(model) * batch
+
+
+def uconv_convolutions(model, batch):
+    """The convolution each `layers.UnpoolConv2D` of `model` amounts to:
+    ``(input_shape, kernel_shape)`` of a stride-1 "same" convolution on its
+    input grid (what its phases compute together), one per distinct shape,
+    in the model's order."""
+    import layers
+
+    shapes = []
+    for layer in model.layers:
+        if isinstance(layer, layers.UnpoolConv2D):
+            _, h, w, c = layer.input.shape
+            shape = ((batch, h, w, c), tuple(layer.kernel.shape))
+            if shape not in shapes:
+                shapes.append(shape)
+    return shapes
+
+
+def conv_peak_variants(shapes, dtype):
+    """``{name: (fn, flops)}``: a zero-argument `tf.function` running the
+    stride-1 "same" convolution of each ``(input_shape, kernel_shape)`` in
+    `dtype` (oneDNN's forward kernel, the fastest convolution there is on
+    a CPU), and its FLOPs. The best of them is the peak a step can reach."""
+    variants = {}
+    for input_shape, kernel_shape in shapes:
+        x = tf.cast(tf.random.stateless_normal(input_shape, (1, 2)), dtype)
+        k = tf.cast(tf.random.stateless_normal(kernel_shape, (3, 4)), dtype)
+        fn = tf.function(lambda x=x, k=k: tf.nn.conv2d(x, k, 1, "SAME"))
+        b, h, w, c = input_shape
+        kh, kw, _, f = kernel_shape
+        flops = 2 * b * h * w * kh * kw * c * f
+        name = f"{tf.as_dtype(dtype).name} {kh}x{kw} conv {h}x{w}x{c}->{f}"
+        variants[name] = (fn, flops)
+    return variants
 
 
 def matmul_flops_per_second(dtype, size=2048, rounds=5):
