@@ -9,6 +9,7 @@ import time
 import urllib.request
 
 import pytest
+from PIL import Image
 
 from tests.scripts import ROOT, assert_user_error, run_script
 
@@ -27,7 +28,12 @@ def _start(*args):
 def test_serves_until_ctrl_c_and_exports(tiny_run, tmp_path):
     out = tmp_path / "explorer"
     # Both at once: each pays for starting TensorFlow.
-    exporting = _start(f"--workdir={tiny_run}", f"--export={out}", "--export_chairs=1")
+    exporting = _start(
+        f"--workdir={tiny_run}",
+        f"--export={out}",
+        "--export_chairs=1",
+        "--export_azimuths=8",
+    )
     server = _start(f"--workdir={tiny_run}", "--port=0", "--host=0.0.0.0")
     try:
         lines = []
@@ -59,6 +65,11 @@ def test_serves_until_ctrl_c_and_exports(tiny_run, tmp_path):
     assert "exported chair 1 of 1" in stdout
     names = sorted(os.listdir(out / "frames"))
     assert names == ["chair_0.png", "morph_0.png", "real_0.png", "thumbs.png"]
+    with Image.open(out / "frames" / "chair_0.png") as sheet:
+        # 8 azimuths x 2 elevations of 32x32 image | mask tiles.
+        assert sheet.size == (8 * 64, 2 * 32)
+    with Image.open(out / "frames" / "morph_0.png") as sheet:
+        assert sheet.size == (2 * 64, 9 * 32)  # every 4th azimuth, 9 weights
     html = (out / "index.html").read_text()
     # Nothing fetched from elsewhere: no address in the page at all.
     assert '"mode":"static"' in html and "http:" not in html and "https:" not in html
@@ -73,5 +84,9 @@ def test_mistakes_exit_2(tiny_run):
             "(one of the two)",
         ),
         ([f"--workdir={tiny_run}", "--export_chairs=0"], "--export_chairs must be"),
+        (
+            [f"--workdir={tiny_run}", "--export_azimuths=30"],
+            "--export_azimuths must be a multiple of 4 up to 360, got 30.",
+        ),
     ]:
         assert_user_error(run_script("explore", *args), message)

@@ -8,6 +8,8 @@ from gen import settings
 from gen.errors import UserError
 
 LOOPBACK = "127.0.0.1"
+# The morph sheets of an export keep every MORPH_STRIDE-th azimuth.
+MORPH_STRIDE = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +44,12 @@ class ExploreConfig:
     export_chairs: int = settings.setting(
         8, "With --export: how many chairs (the first ones) it pre-renders."
     )
+    export_azimuths: int = settings.setting(
+        124,
+        "With --export: azimuths around the circle per chair and elevation "
+        "(a multiple of 4: the morphs keep every 4th); the folder's size "
+        "grows with it.",
+    )
 
     def __post_init__(self):
         if (self.workdir is None) == (self.generator is None):
@@ -51,7 +59,12 @@ class ExploreConfig:
             )
         if not 0 <= self.port <= 65535:
             raise UserError(f"--port must be in 0..65535, got {self.port}.")
-        settings.check_positive_ints(self, "export_chairs")
+        settings.check_positive_ints(self, "export_chairs", "export_azimuths")
+        if self.export_azimuths % MORPH_STRIDE or self.export_azimuths > 360:
+            raise UserError(
+                f"--export_azimuths must be a multiple of {MORPH_STRIDE} up to "
+                f"360, got {self.export_azimuths}."
+            )
         if not self.host:
             raise UserError("--host must name an address, e.g. 127.0.0.1.")
 

@@ -57,7 +57,14 @@ def explore(config, echo=print):
         drawer = make_renderer(opened)
         if config.export is not None:
             out = os.path.abspath(os.path.expanduser(config.export))
-            size = export.export(drawer, opened, out, config.export_chairs, echo)
+            size = export.export(
+                drawer,
+                opened,
+                out,
+                config.export_chairs,
+                echo,
+                azimuths=config.export_azimuths,
+            )
             echo(
                 f"wrote {os.path.join(out, 'index.html')}: open it in a browser "
                 f"(the folder holds {size / 1e6:.1f} MB)"

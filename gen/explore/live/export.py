@@ -24,13 +24,13 @@ import os
 import numpy as np
 
 from gen.explore.live import page
+from gen.explore.live.explore_config import MORPH_STRIDE
 from gen.explore.live.requests import View
 from gen.models import generator_io
 from gen.pictures import atomic_files, grids
 
 AZIMUTHS = 124
 MORPH_WEIGHTS = 9
-MORPH_STRIDE = 4
 
 
 def _sheet(renderer, views, rows):
