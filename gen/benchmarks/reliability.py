@@ -287,7 +287,16 @@ class Bench:
                 ["mount", "-o", f"remount,size={20 * checkpoint}", workdir],
                 check=True,
             )
-            return self._resumed("full_disk", workdir, reached, [code], [output])
+            how = (
+                "stopped by the free-space watch"
+                if "less free space than the next checkpoint" in output
+                else "a write failed"
+                if "failed: no space left" in " ".join(output.split())
+                else ""
+            )
+            return self._resumed(
+                "full_disk", workdir, reached, [code], [output], note=how
+            )
         finally:
             subprocess.run(["umount", "-l", workdir], check=False)
 
