@@ -27,6 +27,7 @@ def test_run_reports_every_figure_against_the_training_step():
     assert f"= {ratio:6.1f} x the training step" in lines[-1]
 
 
+@mesh_fixtures.requires_opengl
 def test_mesh_renderer_rates_on_a_written_chair_or_where_it_is_missing(tmp_path):
     mesh_fixtures.write_chair(str(tmp_path / "mine"))
     lines = []

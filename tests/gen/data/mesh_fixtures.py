@@ -12,6 +12,7 @@ import os
 import zipfile
 
 import numpy as np
+import pytest
 from PIL import Image
 
 TEXTURE_RGB = (200, 40, 30)
@@ -203,3 +204,25 @@ def write_pane(folder, opacity, rgb=(0.0, 0.0, 1.0)):
     with open(os.path.join(folder, "pane.mtl"), "w") as handle:
         handle.write(mtl)
     return os.path.join(folder, "pane.obj")
+
+
+def _opengl_missing():
+    """Why the headless OpenGL the mesh renderer needs is missing, or None."""
+    import ctypes.util
+    import importlib.util
+
+    if importlib.util.find_spec("moderngl") is None:
+        return "moderngl is not installed (`make install`)"
+    if ctypes.util.find_library("EGL") is None:
+        return (
+            "no libEGL here: install libegl1 libegl-mesa0 libgl1-mesa-dri "
+            "(`make system-packages` as root) to render CAD models"
+        )
+    return None
+
+
+OPENGL_MISSING = _opengl_missing()
+# Marks a test that renders: skipped, saying why, without headless OpenGL.
+requires_opengl = pytest.mark.skipif(
+    OPENGL_MISSING is not None, reason=str(OPENGL_MISSING)
+)

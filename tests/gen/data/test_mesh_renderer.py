@@ -14,7 +14,7 @@ import pytest
 from gen.data import mesh_models, mesh_render_jobs, ray_caster
 from tests.gen.data import mesh_fixtures as fx
 
-pytest.importorskip("moderngl")
+pytestmark = fx.requires_opengl
 
 RESOLUTION = 32
 

@@ -22,8 +22,6 @@ from gen.data.datasets import mesh_renders
 from gen.errors import UserError
 from tests.gen.data import mesh_fixtures as fx
 
-pytest.importorskip("moderngl")
-
 TURN = np.array([[0, 0, 1], [0, 1, 0], [-1, 0, 0]], float)
 
 
@@ -67,6 +65,7 @@ def test_catalogue_lists_models_with_their_metadata(source):
     ]  # fmt: skip
 
 
+@fx.requires_opengl
 @pytest.mark.slow(seconds=12)
 def test_build_skips_bad_models_and_keeps_credits(source, tmp_path, capsys):
     builder = tfds.builder("mesh_renders/32px_chairs", data_dir=str(tmp_path))

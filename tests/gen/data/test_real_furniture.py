@@ -25,6 +25,7 @@ CHAIRS = (
 )
 VIEWS = ((0, 20), (123, 30))
 RESOLUTION = 32
+pytestmark = fx.requires_opengl
 
 
 def _entries():
