@@ -170,3 +170,18 @@ def test_a_run_on_a_full_disk_stops_keeps_its_checkpoint_and_resumes(
     ).get_weights()
     for a, b in zip(got, expected):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_export_on_a_full_disk_names_the_generator(tmp_path):
+    model = keras.Sequential([keras.Input((500,)), keras.layers.Dense(500)])
+    with small_disk(tmp_path / "disk", 256 * 1024) as workdir:
+        path = os.path.join(workdir, "generator.keras")
+        with pytest.raises(UserError) as e:
+            with disk_space.failures_stop_the_run(workdir):
+                with atomic_files.atomic_path(path, ".keras") as temporary:
+                    model.save(temporary)
+        message = " ".join(str(e.value).split())
+        assert message.startswith(
+            f"Writing the exported generator to {path} failed: no space left"
+        ), message
+        assert os.listdir(workdir) == []
