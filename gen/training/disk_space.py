@@ -110,6 +110,7 @@ def _what(error, workdir):
         ("samples", "a sample grid"),
         ("tensorboard", "TensorBoard's logs"),
         ("log.txt", "the log"),
+        ("run.lock", "the run's lock (run.lock)"),
         ("config.json", "the run's settings (config.json)"),
     ):
         if relative.startswith(start):

@@ -136,8 +136,8 @@ def train(config, workdir, echo=print):
     return train_checked(run_folder.check_run(config, workdir), echo)
 
 
+@disk_space.stops_on_a_full_disk  # also when the lock cannot be written
 @run_lock.holds_the_workdir
-@disk_space.stops_on_a_full_disk
 def train_checked(checked, echo=print):
     """`train` of a `gen.training.workdir.CheckedRun` (the settings and the
     folder already checked, as `experiments.train` does before TensorFlow

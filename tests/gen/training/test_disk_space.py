@@ -185,3 +185,13 @@ def test_the_export_on_a_full_disk_names_the_generator(tmp_path):
             f"Writing the exported generator to {path} failed: no space left"
         ), message
         assert os.listdir(workdir) == []
+
+
+def test_a_read_only_workdir_is_one_paragraph_when_the_lock_is_taken(tmp_path):
+    from gen.training import run_lock
+
+    with small_disk(tmp_path / "disk", 64 * 1024) as workdir:
+        read_only(workdir)
+        with pytest.raises(UserError, match=r"Writing the run's lock \(run.lock\)"):
+            with disk_space.failures_stop_the_run(workdir):
+                run_lock.acquire(workdir)
