@@ -157,9 +157,9 @@
     else q.set("chair", state.chair);
     q.set("azimuth", state.azimuth);
     q.set("elevation", state.elevation);
-    if (state.newSeed === null && state.morph > 0) {
-      q.set("chair2", state.chair2);
-      q.set("morph", state.morph);
+    if (state.newSeed === null) {
+      q.set("chair2", state.chair2);  // also the morph GIF's second chair
+      if (state.morph > 0) q.set("morph", state.morph);
     }
     D.theta_names.forEach((name, k) => { if (state.theta[k]) q.set(name, state.theta[k]); });
     return q.toString();

@@ -188,6 +188,28 @@ def test_buttons_and_the_last_position_wins(served, page):
         errors = [np.abs(frames[k].astype(int) - t).mean() for t in turntable]
         assert errors[k] < 3.0, (k, errors[k])  # 256 colours per GIF frame
         assert int(np.argmin(errors)) == k
+    # The morph GIF: 36 weights from chair A (1) to chair B (2) at this view.
+    page.click("#pick-b")
+    page.click("#chair-2")
+    page.click("#pick-a")
+    with page.expect_download() as gif:
+        page.click("#save-morph")
+    assert gif.value.suggested_filename == "chair_1_az195_el20_morph.gif"
+    with Image.open(gif.value.path()) as animation:
+        assert animation.n_frames == 36
+        ends = []
+        for k in (0, 35):
+            animation.seek(k)
+            ends.append(np.asarray(animation.convert("RGB"))[::scale, ::scale])
+    for frame, chair in zip(ends, (1, 2)):
+        errors = [
+            np.abs(
+                frame.astype(int) - expected(drawer, chair=c, azimuth=195.0)[:, :32]
+            ).mean()
+            for c in (1, 2)
+        ]
+        assert errors[chair - 1] < 3.0 and errors[chair - 1] < errors[2 - chair], errors
+
     page.click("#play")
     page.wait_for_function(
         "explorer.frames >= %d" % (page.evaluate("explorer.frames") + 3)

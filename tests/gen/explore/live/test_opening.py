@@ -51,3 +51,24 @@ def test_a_run_still_training_shows_its_last_checkpoint(tiny_run, tmp_path):
     os.makedirs(run / "checkpoints")
     with pytest.raises(UserError, match="has neither generator.keras nor a checkpoint"):
         opening.open_generator(workdir=str(run))
+
+
+@pytest.mark.slow(seconds=2)
+def test_a_bare_generator_file_has_real_views_only_with_data(tiny_run, chairs_data_dir):
+    from gen.explore.live import explorer, opening
+
+    path = os.path.join(tiny_run, "generator.keras")
+    bare = opening.open_generator(generator=path)
+    assert (bare.workdir, bare.origin, bare.step, bare.source) == (
+        None,
+        path,
+        None,
+        None,
+    )
+    assert explorer.make_renderer(bare).real_views() is None
+    with_data = opening.open_generator(generator=path, data_dir=chairs_data_dir)
+    views = explorer.make_renderer(with_data).real_views()
+    # 3 chairs x 62 views; the held-out ones ("views", the default): every
+    # 5th azimuth index j at both elevations, 14 per chair.
+    assert [len(v) for v in views] == [62, 62, 62]
+    assert sum(v[3] for v in views[0]) == 14
