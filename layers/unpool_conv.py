@@ -215,7 +215,25 @@ class UnpoolConv2D(keras.layers.Layer):
             outputs = ops.add(outputs, self.bias)
         return self.activation(outputs) if self.activation else outputs
 
+    def _sub_kernels(self, kernel):
+        """``{(t0y, t0x): kernel[t0y::sy, t0x::sx]}`` for every phase with
+        taps, cut by splitting the kernel into single rows (then columns)
+        and concatenating every ``s``-th: the same values as strided
+        slices ``kernel[t0y::sy, t0x::sx]``, whose TensorFlow gradients (one
+        full-size strided-slice gradient per phase, then their sum) made
+        the training step slower (docs/benchmarks.md)."""
+        (sy, sx), (kh, kw) = self.size, self.kernel_size
+        rows = ops.split(kernel, kh, axis=0)
+        subs = {}
+        for t0y in sorted({t0 for t0, n, _ in self._taps[0] if n}):
+            block = _joined(rows[t0y::sy], axis=0)
+            cols = ops.split(block, kw, axis=1)
+            for t0x in sorted({t0 for t0, n, _ in self._taps[1] if n}):
+                subs[t0y, t0x] = _joined(cols[t0x::sx], axis=1)
+        return subs
+
     def _phases(self, x, kernel):
+        subs = self._sub_kernels(kernel)
         outputs = []
         for t0y, ny, oy in self._taps[0]:
             for t0x, nx, ox in self._taps[1]:
@@ -228,9 +246,10 @@ class UnpoolConv2D(keras.layers.Layer):
                         )
                     )
                     continue
-                sub = kernel[t0y :: self.size[0], t0x :: self.size[1]]
                 outputs.append(
-                    _stride1_conv(x, sub, (-oy, oy + ny - 1), (-ox, ox + nx - 1))
+                    _stride1_conv(
+                        x, subs[t0y, t0x], (-oy, oy + ny - 1), (-ox, ox + nx - 1)
+                    )
                 )
         return _spatial.interleave_phases(outputs, self.size)
 
@@ -240,25 +259,23 @@ class UnpoolConv2D(keras.layers.Layer):
             live = [(o, n) for _, n, o in axis_taps if n]
             spans.append((min(o for o, _ in live), max(o + n - 1 for o, n in live)))
         (lo_y, hi_y), (lo_x, hi_x) = spans
+        subs = self._sub_kernels(kernel)
         blocks = []
         for t0y, ny, oy in self._taps[0]:
             for t0x, nx, ox in self._taps[1]:
-                block = kernel[t0y :: self.size[0], t0x :: self.size[1]]
-                # Place the sub-kernel where its input offsets fall inside
-                # the shared window [lo, hi]; a tapless phase is all zeros.
-                block = ops.pad(
-                    block,
-                    [
-                        [oy - lo_y, hi_y - (oy + ny - 1)]
-                        if ny
-                        else [hi_y - lo_y + 1, 0],
-                        [ox - lo_x, hi_x - (ox + nx - 1)]
-                        if nx
-                        else [hi_x - lo_x + 1, 0],
-                        [0, 0],
-                        [0, 0],
-                    ],
-                )
+                if ny and nx:
+                    # The sub-kernel where its input offsets fall inside
+                    # the shared window [lo, hi].
+                    pads = [
+                        [oy - lo_y, hi_y - (oy + ny - 1)],
+                        [ox - lo_x, hi_x - (ox + nx - 1)],
+                    ]
+                    block = ops.pad(subs[t0y, t0x], pads + [[0, 0], [0, 0]])
+                else:  # A tapless phase: zeros of the window's size.
+                    block = ops.pad(
+                        kernel[:0, :0],
+                        [[hi_y - lo_y + 1, 0], [hi_x - lo_x + 1, 0], [0, 0], [0, 0]],
+                    )
                 blocks.append(block)
         combined = ops.concatenate(blocks, axis=-1)
         y = _stride1_conv(x, combined, (-lo_y, hi_y), (-lo_x, hi_x))
@@ -309,6 +326,11 @@ class UnpoolConv2D(keras.layers.Layer):
             }
         )
         return config
+
+
+def _joined(pieces, axis):
+    """`pieces` concatenated along `axis` (one piece: itself)."""
+    return pieces[0] if len(pieces) == 1 else ops.concatenate(pieces, axis=axis)
 
 
 def _stride1_conv(x, kernel, rows, cols):
