@@ -115,6 +115,7 @@ def test_the_peers_optimizer_has_the_projects_adam_settings():
     assert settings["betas"] == (defaults.beta1, defaults.beta2)
     assert settings["eps"] == defaults.epsilon
     assert settings["weight_decay"] == defaults.weight_decay == 0
+    assert settings["fused"]  # one kernel, as FusedAdam's
     assert torch_chairs.MASK_WEIGHT == losses.EUCLIDEAN_MASK_WEIGHT
 
 
