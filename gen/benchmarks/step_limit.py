@@ -31,7 +31,8 @@ class PeakConvolution:
 
 @dataclasses.dataclass(frozen=True)
 class PrecisionFigures:
-    """A step variant against its precision's peak (medians over rounds)."""
+    """A step variant against its precision's peak (medians over rounds;
+    `share_range`: the lowest and highest share in one round)."""
 
     variant: str
     dtype: str
@@ -40,6 +41,7 @@ class PrecisionFigures:
     peak_gflops: float
     peak_convolution: str
     share_of_peak: float
+    share_range: tuple
     peer: str | None
     speedup_over_peer: float | None
 
@@ -62,6 +64,7 @@ def figures(variant, dtype, step_times, flops, convolutions, peer_times=None):
     round, its FLOPs per step, the `PeakConvolution`s by name, and the
     PyTorch peer's seconds per round by variant name (if any)."""
     peaks, best = peak_per_round(convolutions, dtype)
+    shares = [flops / t / p for t, p in zip(step_times, peaks)]
     peer = PEER_OF[dtype] if peer_times and PEER_OF[dtype] in peer_times else None
     return PrecisionFigures(
         variant=variant,
@@ -70,9 +73,8 @@ def figures(variant, dtype, step_times, flops, convolutions, peer_times=None):
         gflops=flops / statistics.median(step_times) / 1e9,
         peak_gflops=statistics.median(peaks) / 1e9,
         peak_convolution=best,
-        share_of_peak=statistics.median(
-            flops / t / p for t, p in zip(step_times, peaks)
-        ),
+        share_of_peak=statistics.median(shares),
+        share_range=(min(shares), max(shares)),
         peer=peer,
         speedup_over_peer=(
             timing.paired_speedup(peer_times[peer], step_times) if peer else None
@@ -95,7 +97,8 @@ def line(fig):
     text = (
         f"{fig.variant} ({fig.dtype}): step {fig.step_s * 1e3:.0f} ms, "
         f"{fig.gflops:.1f} GFLOP/s = {fig.share_of_peak:.0%} of the {fig.dtype} "
-        f"convolution peak ({fig.peak_gflops:.1f} GFLOP/s, {fig.peak_convolution})"
+        f"convolution peak ({fig.peak_gflops:.1f} GFLOP/s, {fig.peak_convolution}; "
+        f"rounds {fig.share_range[0]:.0%}-{fig.share_range[1]:.0%})"
     )
     if fig.peer:
         text += f"; {fig.speedup_over_peer:.2f}x {fig.peer}"

@@ -131,6 +131,7 @@ def compare(bench):
                 "gflops": round(fig.gflops, 1),
                 "conv_peak_gflops": round(fig.peak_gflops, 1),
                 "share_of_conv_peak": round(fig.share_of_peak, 3),
+                "share_range": [round(v, 3) for v in fig.share_range],
             }
         record["variant"] = name
         record["flops_per_step"] = step_flops

@@ -108,16 +108,17 @@ def test_each_precisions_line_from_times_of_the_same_rounds():
     # Shares per round: 50/100, 100/200, 25/60; PyTorch/this: 1.5, 1, 1.5.
     assert fig.step_s == 2.0 and fig.gflops == 50.0 and fig.peak_gflops == 100.0
     assert fig.share_of_peak == pytest.approx(0.5)
+    assert fig.share_range == pytest.approx((25 / 60, 0.5))
     assert fig.speedup_over_peer == pytest.approx(1.5)
     assert step_limit.line(fig) == (
         "default (bfloat16): step 2000 ms, 50.0 GFLOP/s = 50% of the bfloat16 "
-        "convolution peak (100.0 GFLOP/s, bfloat16 5x5 conv A); 1.50x "
-        "pytorch bf16 autocast"
+        "convolution peak (100.0 GFLOP/s, bfloat16 5x5 conv A; rounds 42%-50%); "
+        "1.50x pytorch bf16 autocast"
     )
     alone = step_limit.figures("float32", "float32", [0.5] * 3, 4e9, convolutions)
     assert alone.peer is None and alone.share_of_peak == pytest.approx(0.8)
     assert re.fullmatch(
         r"float32 \(float32\): step 500 ms, 8\.0 GFLOP/s = 80% of the float32 "
-        r"convolution peak \(10\.0 GFLOP/s, float32 5x5 conv A\)",
+        r"convolution peak \(10\.0 GFLOP/s, float32 5x5 conv A; rounds 80%-80%\)",
         step_limit.line(alone),
     )
