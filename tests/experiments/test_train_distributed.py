@@ -2,8 +2,7 @@
 two worker processes on loopback (a real two-worker cluster), a worker
 sent SIGTERM (every worker saves the same step and exits 143), then one
 killed with SIGKILL, the cluster restarted each time; two replicas of a
-mirrored strategy on two logical CPU devices, stopped by SIGTERM once; and
-TF_CONFIG mistakes."""
+mirrored strategy on two logical CPU devices; and TF_CONFIG mistakes."""
 
 import json
 import os
@@ -103,7 +102,7 @@ def _wait_for_line(path, line, processes, seconds=400):
         text = path.read_text()
 
 
-@pytest.mark.slow(seconds=125)
+@pytest.mark.slow(seconds=130)
 def test_two_workers_stopped_killed_and_restarted_equal_one_process(tmp_path):
     data_dir = tmp_path / "tfds"  # empty: both workers start by building it
     data_dir.mkdir()
@@ -197,35 +196,20 @@ MIRRORED = textwrap.dedent("""
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    import os, signal
-    from gen.training import callbacks, stop_signals, train_config, trainer
+    from gen.training import train_config, trainer
     flags = json.loads(sys.argv[1])
     out = {}
     for strategy in ("default", "mirrored"):
         config = train_config.TrainConfig(strategy=strategy, **flags)
-        workdir = f"{sys.argv[2]}/{strategy}"
-        if strategy == "mirrored":  # SIGTERM at step 3, and a rerun
-            class SigtermAtStep3(callbacks.NanGuard):
-                def on_train_batch_end(self, batch, logs=None):
-                    super().on_train_batch_end(batch, logs)
-                    if self.start_step + batch + 1 == 3:
-                        os.kill(os.getpid(), signal.SIGTERM)
-            guard, callbacks.NanGuard = callbacks.NanGuard, SigtermAtStep3
-            try:
-                trainer.train(config, workdir, echo=lambda line: None)
-            except stop_signals.RunStopped as e:
-                out["stopped"] = [e.code, e.step]
-            callbacks.NanGuard = guard
-        result = trainer.train(config, workdir, echo=lambda line: None)
+        result = trainer.train(config, f"{sys.argv[2]}/{strategy}",
+                               echo=lambda line: None)
         out[strategy] = result.metrics["heldout"]
     print(json.dumps(out))
 """)
 
 
-@pytest.mark.slow(seconds=50)
-def test_mirrored_with_two_replicas_stopped_once_equals_one_replica(
-    chairs_data_dir, tmp_path
-):
+@pytest.mark.slow(seconds=45)
+def test_mirrored_with_two_replicas_equals_one_replica(chairs_data_dir, tmp_path):
     flags = {
         **TINY_RUN_FLAGS,
         "steps": 6,
@@ -242,8 +226,6 @@ def test_mirrored_with_two_replicas_stopped_once_equals_one_replica(
     )
     assert result.returncode == 0, result.stderr
     scores = json.loads(result.stdout.strip().splitlines()[-1])
-    assert scores["stopped"] == [143, 3]
-    assert "restored step 3" in (tmp_path / "mirrored" / "log.txt").read_text()
     for name in ("psnr", "mask_iou", "mse"):
         assert scores["mirrored"][name] == pytest.approx(
             scores["default"][name], rel=1e-3

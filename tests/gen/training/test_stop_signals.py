@@ -1,35 +1,40 @@
 """SIGINT and SIGTERM during training: the step in progress is saved, the
-run says so and exits 130 / 143, and the reruns end bitwise where an
+run says so and exits 130 / 143, and the rerun ends bitwise where an
 uninterrupted run ends."""
 
 import json
 import os
 import signal
 
-import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from gen.training import callbacks, distributed, stop_signals, train_config, trainer
 from tests.conftest import TINY_RUN_FLAGS
 
 
-def _weights(path):
-    import gen.models  # noqa: F401
-    import layers  # noqa: F401
+def _variables(checkpoint):
+    """Every variable a checkpoint holds (the model's and the optimiser's),
+    by name, but the count of saves (and not the object graph, which names
+    the optimiser by the order of creation in the process)."""
+    reader = tf.train.load_checkpoint(checkpoint)
+    return {
+        name: reader.get_tensor(name)
+        for name, _ in tf.train.list_variables(checkpoint)
+        if name.endswith("VARIABLE_VALUE") and not name.startswith("save_counter")
+    }
 
-    return keras.models.load_model(path, safe_mode=True).get_weights()
 
-
-@pytest.mark.slow(seconds=25)
-def test_sigint_then_sigterm_save_their_step_and_the_reruns_end_bitwise_equal(
+@pytest.mark.slow(seconds=20)
+def test_sigint_then_sigterm_save_their_step_and_the_rerun_ends_bitwise_equal(
     tiny_run, chairs_data_dir, tmp_path, monkeypatch
 ):
     """The tiny run's flags (the `tiny_run` fixture trained them without a
-    stop), here stopped by Ctrl-C at step 3 and by SIGTERM at step 8 (each
-    sent by the process to itself at the end of that step), and run again
-    each time."""
-    plan = {3: signal.SIGINT, 8: signal.SIGTERM}
+    stop), here stopped by Ctrl-C at step 3, run again, and stopped by
+    SIGTERM at its last step, 12 (each signal sent by the process to itself
+    at the end of that step)."""
+    plan = {3: signal.SIGINT, 12: signal.SIGTERM}
 
     class SignalAtStep(callbacks.NanGuard):
         def on_train_batch_end(self, batch, logs=None):
@@ -56,7 +61,7 @@ def test_sigint_then_sigterm_save_their_step_and_the_reruns_end_bitwise_equal(
     workdir = tmp_path / "run"
     checkpoints = workdir / "checkpoints"
 
-    for step, name, code in [(3, "SIGINT", 130), (8, "SIGTERM", 143)]:
+    for step, name, code in [(3, "SIGINT", 130), (12, "SIGTERM", 143)]:
         lines = []
         with pytest.raises(stop_signals.RunStopped) as stopped:
             trainer.train(config, str(workdir), echo=lines.append)
@@ -75,24 +80,22 @@ def test_sigint_then_sigterm_save_their_step_and_the_reruns_end_bitwise_equal(
             before
         )
 
-    result = trainer.train(config, str(workdir), echo=lambda line: None)
-    assert result.step == 12
-    log = (workdir / "log.txt").read_text()
-    assert "restored step 3" in log and "restored step 8" in log
+    assert "restored step 3" in (workdir / "log.txt").read_text()
     history = json.loads((workdir / "config.json").read_text())["history"]
     assert [(h["step"], h["stopped"]) for h in history] == [
         (3, "SIGINT"),
-        (8, "SIGTERM"),
+        (12, "SIGTERM"),
     ]
-    for got, expected in zip(
-        _weights(workdir / "generator.keras"),
-        _weights(os.path.join(tiny_run, "generator.keras")),
-        strict=True,
-    ):
-        np.testing.assert_array_equal(got, expected)
+    # The model and the optimiser at the end, bitwise those of the run that
+    # was never stopped.
+    got = _variables(str(checkpoints / "ckpt-12"))
+    expected = _variables(os.path.join(tiny_run, "checkpoints", "ckpt-12"))
+    assert sorted(got) == sorted(expected) and len(got) > 50
+    for name, value in expected.items():
+        np.testing.assert_array_equal(got[name], value, err_msg=name)
     # Saving the stopped step, a second signal meets the system's default
     # (the process ends at once, the previous checkpoint intact); the
-    # periodic saves (6, 12) still ask the run to stop.
+    # periodic save at step 6 still asks the run to stop.
     default = (signal.SIG_DFL, signal.SIG_DFL)
-    assert handlers_while_saving[3] == handlers_while_saving[8] == default
-    assert signal.SIG_DFL not in handlers_while_saving[6] + handlers_while_saving[12]
+    assert handlers_while_saving[3] == handlers_while_saving[12] == default
+    assert signal.SIG_DFL not in handlers_while_saving[6]
