@@ -28,9 +28,12 @@ def main(argv):
     checked = run_folder.check_run(train_config.TrainConfig(**values), workdir)
     if note:
         print(note, flush=True)
-    from gen.training import trainer
+    from gen.training import stop_signals, trainer
 
-    trainer.train_checked(checked)
+    try:
+        trainer.train_checked(checked)
+    except stop_signals.RunStopped as stopped:  # its step is saved
+        stop_signals.exit_at_once(stopped.code)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ and its handlers replace that one for the run's duration.
 """
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 
 import keras
@@ -112,3 +114,17 @@ class StopOnSignal(keras.callbacks.Callback):
         if self.signal_name is not None:
             self.stopped = True
             self.model.stop_training = True
+
+
+def exit_at_once(code):
+    """Ends the process with `code` after flushing stdout and stderr,
+    without the interpreter's teardown: with an input pipeline still
+    running, TensorFlow's takes seconds (4 to 10 s on 2 loaded cores, 0.5 s
+    for everything before it), and every file of the run is complete
+    already, as after the signal's own default action. For scripts only."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
