@@ -118,10 +118,9 @@ class StopOnSignal(keras.callbacks.Callback):
 
 def exit_at_once(code):
     """Ends the process with `code` after flushing stdout and stderr,
-    without the interpreter's teardown: with an input pipeline still
-    running, TensorFlow's takes seconds (4 to 10 s on 2 loaded cores, 0.5 s
-    for everything before it), and every file of the run is complete
-    already, as after the signal's own default action. For scripts only."""
+    without the interpreter's teardown (TensorFlow's takes seconds while an
+    input pipeline still runs), as the signal's own default action would:
+    every file of the stopped run is complete already. For scripts only."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
