@@ -17,6 +17,37 @@ from gen.data import dataset_registry
 from gen.errors import UserError
 
 
+def default_data_dir():
+    """The folder TFDS reads and builds in when no data_dir is given."""
+    return os.path.expanduser(
+        os.environ.get("TFDS_DATA_DIR", os.path.join("~", "tensorflow_datasets"))
+    )
+
+
+def _rebuild_in_default_folder(source):
+    """A run whose recorded folder is not on this machine (a copy): its
+    synthetic chairs are rebuilt in TFDS' default folder, said in one line;
+    the datasets made from the user's files are a UserError."""
+    users_files = dataset_registry.lookup(source.dataset).users_files
+    if users_files is not None:
+        raise UserError(
+            f"The run's data directory {source.recorded_data_dir} does not "
+            f"exist here, and the {source.dataset} data cannot be rebuilt from "
+            f"settings: they are made from {users_files}. Pass --data_dir=<the "
+            "folder they were built in on this machine>, or one where they can "
+            "be built from your copy (docs/data.md)."
+        )
+    chairs = f"{source.num_chairs} " if source.num_chairs else ""
+    print(
+        f"The run's data directory {source.recorded_data_dir} is not on this "
+        f"machine: the {chairs}synthetic chairs are rebuilt from the run's "
+        f"settings in the default data folder {default_data_dir()} "
+        "(--data_dir chooses another).",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def ensure_data_dir(source):
     """Makes `source.data_dir` if it does not exist (a run copied from
     another machine names a folder that is not here), when its data can be
@@ -25,8 +56,11 @@ def ensure_data_dir(source):
     `gen.data.chairs_data.load_chairs`), and says so in one line on stderr.
     A UserError for the datasets made from the user's own files, and for a
     folder that cannot be made."""
-    if source.data_dir is None:
+    if source.data_dir is None and source.recorded_data_dir is None:
         return  # TFDS' default folder, which TFDS makes
+    if source.data_dir is None:
+        _rebuild_in_default_folder(source)
+        return
     data_dir = os.path.abspath(os.path.expanduser(source.data_dir))
     if os.path.isdir(data_dir):
         return

@@ -259,6 +259,9 @@ class DataSource:
     chair_list: str = None
     holdout: str = "views"
     category: str = None  # mesh_renders: the run's --category
+    # The folder the run recorded, when it is not on this machine and the
+    # data are rebuilt in the default folder instead (`ensure_data_dir`).
+    recorded_data_dir: str = None
 
 
 def data_source(
@@ -290,9 +293,13 @@ def data_source(
                 "Only --data_dir may be given, where its data have moved."
             )
         t = info.train
+        recorded = None
+        if data_dir is None and t.data_dir and not os.path.exists(t.data_dir):
+            recorded = t.data_dir  # a copied run: its folder is elsewhere
         return DataSource(
             dataset=t.dataset,
-            data_dir=data_dir or t.data_dir,
+            data_dir=data_dir or (None if recorded else t.data_dir),
+            recorded_data_dir=recorded,
             num_chairs=t.num_chairs,
             chair_list=t.chair_list,
             holdout=t.holdout,

@@ -14,9 +14,9 @@ The runs see the tiny run as a person who moved it sees it: copied to
 another folder, opened by a relative --workdir from another working
 directory, its recorded data directory gone (as on another machine). The
 scripts that need no images must not look for them; render is given
---data_dir, which overrides the recorded one; evaluate is not, and makes
-the recorded folder and rebuilds the synthetic chairs in it
-(`REBUILT_DATA_DIR`).
+--data_dir, which overrides the recorded one; evaluate is not, and
+rebuilds the synthetic chairs in the default data folder (TFDS_DATA_DIR,
+`DEFAULT_DATA_DIR` here), leaving the recorded path alone.
 """
 
 import concurrent.futures
@@ -33,7 +33,9 @@ from tests.scripts import run_script
 GIVEN_DATA_DIR = ("render",)
 # The run's recorded data folder, under the fixture's folder: not there
 # when the scripts start.
-REBUILT_DATA_DIR = ("machine_a", "tensorflow_datasets")
+RECORDED_DATA_DIR = ("machine_a", "tensorflow_datasets")
+# TFDS' default data folder (TFDS_DATA_DIR) of the scripts' runs.
+DEFAULT_DATA_DIR = ("default_tfds",)
 
 PARALLEL = 2  # the machine has 2 cores, shared
 
@@ -68,7 +70,8 @@ class ExploreRuns:
     def __init__(self, tiny_run, root, data_dir):
         self.root = root
         self.run_copy = os.path.join(root, "moved", "run")
-        self.recorded_data_dir = os.path.join(root, *REBUILT_DATA_DIR)
+        self.recorded_data_dir = os.path.join(root, *RECORDED_DATA_DIR)
+        self.default_data_dir = os.path.join(root, *DEFAULT_DATA_DIR)
         self._data_dir = data_dir
         with FileLock(os.path.join(root, "moved.lock")):
             if not os.path.exists(os.path.join(root, "moved.done")):
@@ -124,7 +127,8 @@ class ExploreRuns:
         if name != "render":
             flags.append(f"--out={out}")
         cwd = os.path.dirname(self.run_copy)
-        return run_script(name, *flags, *ARGS[name], cwd=cwd)
+        env = {**os.environ, "TFDS_DATA_DIR": self.default_data_dir}
+        return run_script(name, *flags, *ARGS[name], cwd=cwd, env=env)
 
     def result(self, name):
         """(CompletedProcess, output folder) of the script's run."""

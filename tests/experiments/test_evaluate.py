@@ -31,15 +31,17 @@ def _assert_same(got, expected, where=""):
 def test_table_and_checkerboard(explore_runs, tiny_generator_and_data):
     result, out = explore_runs.result("evaluate")
     assert result.returncode == 0, result.stderr
-    # The run's recorded data folder was not there (a run copied from
-    # another machine): made, the 3 synthetic chairs rebuilt in it, in one
-    # line.
-    recorded = explore_runs.recorded_data_dir
+    # The run's recorded data folder is not there (a run copied from
+    # another machine): the 3 synthetic chairs are rebuilt in the default
+    # data folder, said in one line; the recorded path is left alone.
+    recorded, default = explore_runs.recorded_data_dir, explore_runs.default_data_dir
     assert (
-        f"The data directory {recorded} did not exist: created it; the 3 "
-        "synthetic chairs are rebuilt there from their settings." in result.stderr
+        f"The run's data directory {recorded} is not on this machine: the 3 "
+        "synthetic chairs are rebuilt from the run's settings in the default "
+        f"data folder {default} (--data_dir chooses another)." in result.stderr
     )
-    assert os.path.isdir(os.path.join(recorded, "synthetic_chairs", "32px_3chairs"))
+    assert os.path.isdir(os.path.join(default, "synthetic_chairs", "32px_3chairs"))
+    assert not os.path.exists(recorded)
     for name in ("evaluation.json", "evaluation.md", "checkerboard.png"):
         assert f"wrote {os.path.join(out, name)}" in result.stdout
     with open(os.path.join(out, "evaluation.json")) as f:
@@ -129,9 +131,9 @@ def test_data_are_checked_before_any_are_built(tiny_run, tmp_path):
         ),
         (
             [f"--workdir={copy}"],
-            f"The data directory {tmp_path / 'gone'} does not exist, and the "
-            "rendered_chairs data cannot be rebuilt from settings: they are made "
-            "from your own copy of Aubry et al.'s renders",
+            f"The run's data directory {tmp_path / 'gone'} does not exist here, "
+            "and the rendered_chairs data cannot be rebuilt from settings: they "
+            "are made from your own copy of Aubry et al.'s renders",
         ),
     ]:
         result = run_script("evaluate", f"--out={tmp_path / 'o'}", *args)

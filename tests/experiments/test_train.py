@@ -209,14 +209,19 @@ def test_a_moved_run_opens_and_resumes_from_another_directory(
     record["train"]["data_dir"] = "/on/another/machine/tensorflow_datasets"
     (moved / "run" / "config.json").write_text(json.dumps(record))
 
-    # A script that needs the images says which flag gives them ...
-    result = run_script("evaluate", "--workdir=run", cwd=moved)
-    assert_user_error(
-        result,
-        "The data directory "
-        "/on/another/machine/tensorflow_datasets does not "
-        "exist; pass --data_dir where the chairs data are.",
+    # A script that needs the images rebuilds the synthetic chairs in the
+    # default data folder, not at the other machine's path ...
+    default = tmp_path / "default_tfds"
+    env = {**os.environ, "TFDS_DATA_DIR": str(default)}
+    result = run_script("evaluate", "--workdir=run", cwd=moved, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (
+        "The run's data directory /on/another/machine/tensorflow_datasets is "
+        "not on this machine: the 3 synthetic chairs are rebuilt" in result.stderr
     )
+    assert (default / "synthetic_chairs" / "32px_3chairs").is_dir()
+    assert not os.path.exists("/on/another/machine")
     # ... and training continues with the data where they are now.
     flags = [f"--{k}={v}" for k, v in {**TINY_RUN_FLAGS, "steps": 14}.items()]
     result = run_script(
