@@ -203,11 +203,11 @@ class TiedConv2D(keras.layers.Layer):
 
     def _conv_transpose(self, inputs):
         # keras.ops.conv_transpose takes a kernel laid out (kh, kw, out, in):
-        # the Conv2D kernel unchanged gives the adjoint (REFERENCE.md, sec.
-        # 3). Where the forward input's size is known, the exact adjoint is
-        # the full ("valid") transposed output, cropped by the forward
-        # convolution's padding; that avoids each backend's own reading of
-        # "same" plus output_padding.
+        # the Conv2D kernel unchanged gives the adjoint (Dumoulin & Visin, "A
+        # guide to convolution arithmetic", sec. 4). Where the forward input's
+        # size is known, the exact adjoint is the full ("valid") transposed
+        # output, cropped by the forward convolution's padding; that avoids
+        # each backend's own reading of "same" plus output_padding.
         if None in self.forward_input_hw:
             return ops.conv_transpose(inputs, self.kernel, self.strides, self.padding)
         output_padding, crops = [], []
