@@ -34,7 +34,7 @@ import dataclasses
 
 import numpy as np
 
-from gen.data import chair_family, chair_views
+from gen.data import chair_solids, chair_views
 
 SUPERSAMPLE = 3  # sub-pixels per pixel side
 CAMERA_DISTANCE = 3.0  # in bounding radii of the chair
@@ -314,7 +314,7 @@ def render_chair(
     if azimuths is None and elevations is None:
         azimuths, elevations = chair_views.standard_views()
     return render_solids(
-        chair_family.chair_solids(style),
+        chair_solids.chair_solids(style),
         azimuths,
         elevations,
         resolution=resolution,

@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 
-from gen.data import chair_family
+from gen.data import chair_family, chair_solids
 
 
 def test_styles_are_deterministic_per_seed_and_index():
@@ -43,7 +43,7 @@ def test_corners_are_the_rotated_box():
             [-np.sin(angle), 0, np.cos(angle)],
         ]
     )
-    solid = chair_family.Solid(
+    solid = chair_solids.Solid(
         center=np.array([1.0, 2.0, 3.0]),
         rotation=rotation,
         half_extents=np.array([0.5, 0.25, 0.1]),
@@ -67,7 +67,7 @@ def _parts(solids, *names):
 def test_solids_make_a_chair_with_its_back_behind():
     for index in range(12):
         style = chair_family.chair_style(0, index)
-        solids = chair_family.chair_solids(style)
+        solids = chair_solids.chair_solids(style)
         (seat,) = _parts(solids, "seat")
         seat_top = seat.corners()[:, 1].max()
         np.testing.assert_allclose(seat_top, style.seat_height, atol=1e-9)
@@ -91,7 +91,7 @@ def test_solids_make_a_chair_with_its_back_behind():
 
 def test_rotations_are_orthonormal():
     for index in range(8):
-        for s in chair_family.chair_solids(chair_family.chair_style(1, index)):
+        for s in chair_solids.chair_solids(chair_family.chair_style(1, index)):
             np.testing.assert_allclose(s.rotation.T @ s.rotation, np.eye(3), atol=1e-12)
             if s.round:
                 assert s.half_extents[0] == s.half_extents[2]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gen import choices
-from gen.data import chair_family, chair_views, ray_caster
+from gen.data import chair_family, chair_solids, chair_views, ray_caster
 
 
 def _camera(center, distance, azimuth, elevation):
@@ -70,7 +70,7 @@ def reference_render(solids, framing, azimuth, elevation, resolution):
 
 @pytest.mark.parametrize("index", [0, 1, 6, 11])
 def test_matches_the_textbook_renderer(index):
-    solids = chair_family.chair_solids(chair_family.chair_style(0, index))
+    solids = chair_solids.chair_solids(chair_family.chair_style(0, index))
     framing = ray_caster.chair_framing(solids)
     views = [(0, 20), (123, 30), (250, 20), (348, 30)]
     images, masks = ray_caster.render_solids(
@@ -94,7 +94,7 @@ def test_supersampled_pixels_are_the_textbook_subpixels_averaged():
     """At supersample 3, a pixel is the mean of the textbook renderer's 3 x 3
     pixels at three times the resolution, and in the mask when at least 5 of
     them hit the chair; outside the mask it is white."""
-    solids = chair_family.chair_solids(chair_family.chair_style(0, 4))
+    solids = chair_solids.chair_solids(chair_family.chair_style(0, 4))
     framing = ray_caster.chair_framing(solids)
     images, masks = ray_caster.render_solids(
         solids, [57.0], [30.0], resolution=24, supersample=3, framing=framing
@@ -110,7 +110,7 @@ def test_supersampled_pixels_are_the_textbook_subpixels_averaged():
 
 
 def test_cube_seen_head_on_is_a_square_of_the_golden_shade():
-    cube = chair_family.Solid(
+    cube = chair_solids.Solid(
         center=np.zeros(3),
         rotation=np.eye(3),
         half_extents=np.full(3, 0.5),
@@ -152,7 +152,7 @@ def test_cube_seen_head_on_is_a_square_of_the_golden_shade():
 
 def test_nearest_solid_wins_in_any_order():
     def box(z, color):
-        return chair_family.Solid(
+        return chair_solids.Solid(
             center=np.array([0.0, 0.0, z]),
             rotation=np.eye(3),
             half_extents=np.array([0.3, 0.3, 0.1]),
@@ -236,7 +236,7 @@ def test_resolutions(resolution):
 
 
 def test_bad_views_are_rejected():
-    solids = chair_family.chair_solids(chair_family.chair_style(0, 0))
+    solids = chair_solids.chair_solids(chair_family.chair_style(0, 0))
     with pytest.raises(ValueError, match="between -90 and 90"):
         ray_caster.render_solids(solids, [0.0], [90.0])
     with pytest.raises(ValueError, match="differ in shape"):
