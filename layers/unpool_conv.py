@@ -217,20 +217,13 @@ class UnpoolConv2D(keras.layers.Layer):
 
     def _sub_kernels(self, kernel):
         """``{(t0y, t0x): kernel[t0y::sy, t0x::sx]}`` for every phase with
-        taps, cut by splitting the kernel into single rows (then columns)
-        and concatenating every ``s``-th: the same values as strided
-        slices ``kernel[t0y::sy, t0x::sx]``, whose TensorFlow gradients (one
-        full-size strided-slice gradient per phase, then their sum) made
-        the training step slower (docs/benchmarks.md)."""
-        (sy, sx), (kh, kw) = self.size, self.kernel_size
-        rows = ops.split(kernel, kh, axis=0)
-        subs = {}
-        for t0y in sorted({t0 for t0, n, _ in self._taps[0] if n}):
-            block = _joined(rows[t0y::sy], axis=0)
-            cols = ops.split(block, kw, axis=1)
-            for t0x in sorted({t0 for t0, n, _ in self._taps[1] if n}):
-                subs[t0y, t0x] = _joined(cols[t0x::sx], axis=1)
-        return subs
+        taps, as the backend cuts them fastest (`backends.sub_kernels`)."""
+        return backends.sub_kernels(
+            kernel,
+            sorted({t0 for t0, n, _ in self._taps[0] if n}),
+            sorted({t0 for t0, n, _ in self._taps[1] if n}),
+            self.size,
+        )
 
     def _phases(self, x, kernel):
         subs = self._sub_kernels(kernel)
@@ -326,11 +319,6 @@ class UnpoolConv2D(keras.layers.Layer):
             }
         )
         return config
-
-
-def _joined(pieces, axis):
-    """`pieces` concatenated along `axis` (one piece: itself)."""
-    return pieces[0] if len(pieces) == 1 else ops.concatenate(pieces, axis=axis)
 
 
 def _stride1_conv(x, kernel, rows, cols):

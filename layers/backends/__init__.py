@@ -6,7 +6,8 @@ module here, as Keras keeps its kernels in ``keras/src/backend/<name>/``:
 
 * `tensorflow`: switch pooling with `tf.nn.max_pool_with_argmax` and
   unpooling with the max-pool gradient kernels (MaxPool and
-  SelectAndScatter under XLA);
+  SelectAndScatter under XLA); `UnpoolConv2D`'s phase sub-kernels by
+  split + concat rather than strided slices;
 * `torch`: `max_pool2d(return_indices=True)`, then `max_unpool2d` or
   `scatter_add`;
 * `jax`: the `keras.ops` definitions (`layers._switch_windows`), which XLA
@@ -72,6 +73,23 @@ def switch_unpool(updates, switches, pool_size, strides, padding):
     ``(B, H, W, C)``, zeros elsewhere, adding values that land on one
     position. Returns ``(B, H, W, C)`` in the dtype of `updates`."""
     return _recipes.switch_unpool(updates, switches, pool_size, strides, padding)
+
+
+def sub_kernels(kernel, row_starts, col_starts, size):
+    """``{(t0y, t0x): kernel[t0y::sy, t0x::sx]}`` for every ``t0y`` in
+    `row_starts` and ``t0x`` in `col_starts`: the phase sub-kernels of a
+    ``(kh, kw, in, out)`` kernel for an unpooling of `size` ``(sy, sx)``.
+    Strided slices, except on TensorFlow (split + concat, see
+    `layers.backends.tensorflow.sub_kernels`)."""
+    recipe = getattr(_recipes, "sub_kernels", _strided_sub_kernels)
+    return recipe(kernel, row_starts, col_starts, size)
+
+
+def _strided_sub_kernels(kernel, row_starts, col_starts, size):
+    sy, sx = size
+    return {
+        (t0y, t0x): kernel[t0y::sy, t0x::sx] for t0y in row_starts for t0x in col_starts
+    }
 
 
 def uconv_implementation(filters, dtype, backend=None):

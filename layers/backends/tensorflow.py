@@ -117,3 +117,25 @@ def switch_unpool(updates, switches, pool_size, strides, padding):
         return unpooled, gradient
 
     return route(updates)
+
+
+def sub_kernels(kernel, row_starts, col_starts, size):
+    """The phase sub-kernels ``kernel[t0y::sy, t0x::sx]``, cut by splitting
+    the kernel into single rows (then columns) and concatenating every
+    ``s``-th: the same values as strided slices, whose gradients (one
+    full-size strided-slice gradient per phase, then their sum) made the
+    training step slower (docs/benchmarks.md)."""
+    sy, sx = size
+    kh, kw = kernel.shape[0], kernel.shape[1]
+    rows = ops.split(kernel, kh, axis=0)
+    subs = {}
+    for t0y in row_starts:
+        cols = ops.split(_joined(rows[t0y::sy], axis=0), kw, axis=1)
+        for t0x in col_starts:
+            subs[t0y, t0x] = _joined(cols[t0x::sx], axis=1)
+    return subs
+
+
+def _joined(pieces, axis):
+    """`pieces` concatenated along `axis` (one piece: itself)."""
+    return pieces[0] if len(pieces) == 1 else ops.concatenate(pieces, axis=axis)
