@@ -124,10 +124,10 @@ def _what(error, workdir):
     return "the run's results", where
 
 
-def remove_temporaries(checkpoint_dir):
-    """Removes what a failed checkpoint left: ``ckpt-N_temp`` folders and
-    files of checkpoints newer than the last one the index published.
-    Returns the names removed."""
+def remove_temporaries(checkpoint_dir, unpublished=True):
+    """Removes what a failed checkpoint left: ``ckpt-N_temp`` folders and,
+    with `unpublished`, files of checkpoints newer than the last one the
+    index published. Returns the names removed."""
     removed = []
     try:
         names = os.listdir(checkpoint_dir)
@@ -151,7 +151,12 @@ def remove_temporaries(checkpoint_dir):
             else:
                 os.remove(path)
             removed.append(name)
-        elif match and latest is not None and int(match.group(1)) > latest:
+        elif (
+            unpublished
+            and match
+            and latest is not None
+            and int(match.group(1)) > latest
+        ):
             os.remove(path)
             removed.append(name)
     return sorted(removed)

@@ -221,6 +221,12 @@ def build_and_restore(setup, resume):
         )
     if distributed.worker_count(setup.strategy) > 1:
         distributed.fix_keras_multi_worker(model)
+    if setup.chief:  # a save cut short (a second Ctrl-C) left its folder
+        left = disk_space.remove_temporaries(
+            os.path.join(setup.workdir, run_folder.CHECKPOINT_DIR), unpublished=False
+        )
+        if left:
+            log(f"removed what an interrupted checkpoint left: {', '.join(left)}")
     # The newest checkpoint that reads in full (damaged ones are named).
     latest = checkpoints.newest_readable(
         os.path.join(setup.workdir, run_folder.CHECKPOINT_DIR),

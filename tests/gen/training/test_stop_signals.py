@@ -79,8 +79,15 @@ def test_sigint_then_sigterm_save_their_step_and_the_rerun_ends_bitwise_equal(
         assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == (
             before
         )
+        if step == 3:  # a second Ctrl-C cut the next save short
+            (checkpoints / "ckpt-4_temp").mkdir()
+            (checkpoints / "ckpt-4_temp" / "part").write_bytes(b"cut short")
 
-    assert "restored step 3" in (workdir / "log.txt").read_text()
+    log = (workdir / "log.txt").read_text()
+    assert "restored step 3" in log
+    # The rerun removed what the save cut short left, before restoring.
+    assert "removed what an interrupted checkpoint left: ckpt-4_temp\n" in log
+    assert not (checkpoints / "ckpt-4_temp").exists()
     history = json.loads((workdir / "config.json").read_text())["history"]
     assert [(h["step"], h["stopped"]) for h in history] == [
         (3, "SIGINT"),
