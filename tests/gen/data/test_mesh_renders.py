@@ -184,16 +184,18 @@ def test_training_takes_category_for_mesh_renders_only():
     )
 
 
-def test_explore_scripts_read_the_category_a_run_was_trained_on():
+def test_explore_scripts_read_the_category_a_run_was_trained_on(tmp_path):
     from types import SimpleNamespace
 
     from gen.explore import run_files
     from gen.training.train_config import TrainConfig
 
-    train = TrainConfig(dataset="mesh_renders", category="tables", data_dir="/d")
+    train = TrainConfig(
+        dataset="mesh_renders", category="tables", data_dir=str(tmp_path)
+    )
     source = run_files.data_source(SimpleNamespace(train=train, num_classes=7))
     assert (source.dataset, source.category, source.data_dir) == (
         "mesh_renders",
         "tables",
-        "/d",
+        str(tmp_path),
     )
