@@ -93,6 +93,7 @@ def _open_checkpoint(workdir, data_dir):
     import tensorflow as tf
 
     from gen.models import chairs_generator
+    from gen.training import generator_model
 
     stored = _read_json(os.path.join(workdir, CONFIG_FILE))
     try:
@@ -111,29 +112,22 @@ def _open_checkpoint(workdir, data_dir):
             "checkpoint yet; explore it after its first checkpoint "
             "(every --checkpoint_every steps)."
         )
-    # The generator the trainer builds (gen.training.trainer.generator_config).
+    # The generator the trainer builds, from the same settings.
     model = chairs_generator.build_generator(
-        chairs_generator.GeneratorConfig(
-            num_classes=num_classes,
-            resolution=config.resolution,
-            variant=config.variant,
-            num_transform=config.num_transform,
-            width=config.width,
-            activation=config.activation,
-        ),
-        dtype="float32",
+        generator_model.generator_config(config, num_classes), dtype="float32"
     )
     # read(), not restore(): nothing is tracked for saving, and the optimiser
     # slots in the checkpoint are left unread on purpose.
     tf.train.Checkpoint(model=model).read(latest).expect_partial()
     match = _CHECKPOINT_STEP.search(latest)
     step = int(match.group(1)) if match else None
-    source = run_files.DataSource(
-        dataset=config.dataset,
-        data_dir=data_dir or config.data_dir,
-        num_chairs=config.num_chairs,
-        chair_list=config.chair_list,
-        holdout=config.holdout,
+    # The run's images, as the explore scripts find them (a copied run's
+    # data folder included).
+    source = run_files.data_source(
+        run_files.RunInfo(
+            generator_path=None, workdir=workdir, train=config, num_classes=num_classes
+        ),
+        data_dir=data_dir,
     )
     return Opened(
         model=model,
