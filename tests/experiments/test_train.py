@@ -383,3 +383,30 @@ def test_every_explore_script_opens_a_run_of_the_demo_flags(
         "uconv2",
         "uniform_kernel_reference",
     ]
+
+
+def test_make_demo_real_trains_the_demos_flags_on_the_real_chairs(monkeypatch):
+    """`make demo-real` (README) runs experiments.train on
+    demo_real.flags: make demo's network, schedule and 11 minutes, on
+    mesh_renders' chairs under the same held-out protocol."""
+    monkeypatch.chdir(ROOT)
+    makefile = open("Makefile").read()
+    target = makefile[makefile.index("\ndemo-real:") :]
+    target = target[: target.index("\n\n")]
+    assert "-m experiments.train --flagfile=experiments/configs/demo_real.flags" in (
+        target
+    )
+    common = ["--workdir=runs/demo-real", "--data_dir=runs/tensorflow_datasets"]
+    real, _ = train_flags("--flagfile=experiments/configs/demo_real.flags", *common)
+    demo, _ = train_flags("--flagfile=experiments/configs/demo.flags", *common)
+    assert (real.dataset, real.category, real.holdout) == (
+        "mesh_renders",
+        "chairs",
+        "target_views",
+    )
+    dataset_fields = {"dataset", "category", "num_chairs"}
+    differing = {
+        name for name, value in real.to_dict().items() if value != demo.to_dict()[name]
+    }
+    assert differing <= dataset_fields, differing - dataset_fields
+    assert (real.max_train_minutes, real.fit_to_time) == (11.0, True)
