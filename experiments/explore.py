@@ -12,16 +12,14 @@ Ctrl-C stops it. A run still training is shown at its last checkpoint.
 `gen.explore.live.explore_config.ExploreConfig`.
 """
 
-import gen.cli  # noqa: I001  (first: quiets TensorFlow before it loads)
-
-from gen import settings
+from gen import cli, settings
 from gen.explore.live import explore_config
 
 _EXPLORE = settings.define_flags(explore_config.ExploreConfig)
 
 
 def main(argv):
-    gen.cli.check_no_arguments(argv)
+    cli.check_no_arguments(argv)
     config = _EXPLORE.config()  # every check that needs no TensorFlow
     from gen.explore.live import explorer
 
@@ -29,4 +27,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    gen.cli.run(main)
+    cli.run(main)
