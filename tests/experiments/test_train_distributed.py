@@ -191,18 +191,35 @@ def test_two_workers_stopped_killed_and_restarted_equal_one_process(tmp_path):
 
 
 MIRRORED = textwrap.dedent("""
-    import json, sys
+    import json, os, signal, sys
     import tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from gen.training import train_config, trainer
+    from gen.training import callbacks, stop_signals, train_config, trainer
+
+    class SigtermAtStep(callbacks.NanGuard):
+        # SIGTERM sent by the process to itself at the end of step `at`.
+        at = None
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(batch, logs)
+            if self.start_step + batch + 1 == SigtermAtStep.at:
+                SigtermAtStep.at = None
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    callbacks.NanGuard = SigtermAtStep
     flags = json.loads(sys.argv[1])
     out = {}
     for strategy in ("default", "mirrored"):
         config = train_config.TrainConfig(strategy=strategy, **flags)
-        result = trainer.train(config, f"{sys.argv[2]}/{strategy}",
-                               echo=lambda line: None)
+        workdir = f"{sys.argv[2]}/{strategy}"
+        if strategy == "mirrored":  # stopped at step 3, then run again
+            SigtermAtStep.at = 3
+            try:
+                trainer.train(config, workdir, echo=lambda line: None)
+            except stop_signals.RunStopped as stopped:
+                out["stopped"] = [stopped.code, stopped.step, stopped.signal_name]
+        result = trainer.train(config, workdir, echo=lambda line: None)
         out[strategy] = result.metrics["heldout"]
     print(json.dumps(out))
 """)
@@ -226,6 +243,14 @@ def test_mirrored_with_two_replicas_equals_one_replica(chairs_data_dir, tmp_path
     )
     assert result.returncode == 0, result.stderr
     scores = json.loads(result.stdout.strip().splitlines()[-1])
+    # SIGTERM under mirrored: step 3 saved, the stop recorded, the rerun
+    # restored there and ended as one replica does.
+    assert scores["stopped"] == [143, 3, "SIGTERM"]
+    log = (tmp_path / "mirrored" / "log.txt").read_text()
+    assert "SIGTERM: stopped at step 3 and saved it" in log
+    assert "restored step 3" in log
+    history = json.loads((tmp_path / "mirrored" / "config.json").read_text())["history"]
+    assert [h.get("stopped") for h in history if h["step"] == 3] == ["SIGTERM"]
     for name in ("psnr", "mask_iou", "mse"):
         assert scores["mirrored"][name] == pytest.approx(
             scores["default"][name], rel=1e-3
