@@ -15,6 +15,7 @@ printed a traceback, and whether the resumed run's generator equals the
 uninterrupted run's (bitwise, float32 in one process).
 """
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -158,12 +159,10 @@ class Bench:
         log = os.path.join(workdir, "log.txt")
         deadline = time.time() + self.config.timeout
         while time.time() < deadline and process.poll() is None:
-            try:
+            with contextlib.suppress(OSError):
                 with open(log) as f:
                     if reached_step(f.read()) >= step:
                         return True
-            except OSError:
-                pass
             time.sleep(0.05)
         return False
 

@@ -20,6 +20,7 @@ depth: the extents the catalogue scales the model to, in the model's units)
 are applied to the positions and normals.
 """
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -115,13 +116,11 @@ def _texture_problems(obj_path):
 def _opacity(material):
     """The material's `d` (or 1 - `Tr`), 1 when it has neither."""
     kwargs = getattr(material, "kwargs", None) or {}
-    try:
+    with contextlib.suppress(ValueError, IndexError, TypeError):
         if "d" in kwargs:
             return float(np.clip(float(kwargs["d"][0]), 0.0, 1.0))
         if "tr" in kwargs:
             return float(np.clip(1.0 - float(kwargs["tr"][0]), 0.0, 1.0))
-    except (ValueError, IndexError, TypeError):
-        pass
     return 1.0
 
 

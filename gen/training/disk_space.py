@@ -134,14 +134,12 @@ def remove_temporaries(checkpoint_dir, unpublished=True):
     except OSError:
         return removed
     latest = None
-    try:
+    with contextlib.suppress(OSError):
         with open(os.path.join(checkpoint_dir, "checkpoint")) as f:
             match = re.search(
                 r'^model_checkpoint_path: "(?:.*/)?ckpt-(\d+)"', f.read(), re.M
             )
         latest = int(match.group(1)) if match else None
-    except OSError:
-        pass
     for name in names:
         path = os.path.join(checkpoint_dir, name)
         match = _UNPUBLISHED.match(name)

@@ -32,6 +32,7 @@ Imports no TensorFlow: `experiments.train` and the explore scripts read
 locks before it loads.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import functools
@@ -207,22 +208,17 @@ class RunLock:
 
     def _beat(self):
         while not self._stop.wait(HEARTBEAT_SECONDS):
-            try:
+            # The folder removed or moved: nothing to keep fresh.
+            with contextlib.suppress(OSError):
                 os.utime(self.path)
-            except OSError:  # the folder was removed or moved: nothing to keep
-                pass
 
     def release(self):
         self._stop.set()
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
-        except FileNotFoundError:
-            pass
         if self._created_folder:
-            try:
+            with contextlib.suppress(OSError):
                 os.rmdir(self.workdir)  # only if empty
-            except OSError:
-                pass
 
     def __enter__(self):
         return self
@@ -267,12 +263,10 @@ def acquire(workdir, run_id=None, step=0, echo=print):
     won = False
     try:
         for _ in range(5):
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.link(mine, path)  # atomic: fails if the name exists
                 won = True
                 return RunLock(workdir, path, created)
-            except FileExistsError:
-                pass
             holder = read(workdir)
             if holder is None:
                 _remove_unreadable(path)
@@ -291,10 +285,8 @@ def acquire(workdir, run_id=None, step=0, echo=print):
     finally:
         os.unlink(mine)
         if created and not won:
-            try:
+            with contextlib.suppress(OSError):
                 os.rmdir(workdir)  # a refused start leaves nothing behind
-            except OSError:
-                pass
 
 
 def _take_over(path, holder):
@@ -313,10 +305,8 @@ def _take_over(path, holder):
         holder.started,
     ):
         # A fresh lock taken since it was read: put it back.
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(aside, path)
-        except FileExistsError:
-            pass
         os.unlink(aside)
         return False
     os.unlink(aside)
@@ -332,10 +322,8 @@ def _remove_unreadable(path):
     except FileNotFoundError:
         return
     except (OSError, ValueError):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        except FileNotFoundError:
-            pass
 
 
 def this_process(strategy):

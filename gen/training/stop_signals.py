@@ -122,8 +122,6 @@ def exit_at_once(code):
     input pipeline still runs), as the signal's own default action would:
     every file of the stopped run is complete already. For scripts only."""
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
     os._exit(code)

@@ -64,7 +64,7 @@ def test_a_folder_the_lock_made_is_removed_with_it_when_empty(tmp_path):
         assert os.listdir(new) == [run_lock.LOCK_FILE]
     assert not new.exists()
     with run_lock.acquire(str(tmp_path)):
-        pass
+        assert (tmp_path / run_lock.LOCK_FILE).exists()
     assert tmp_path.exists() and os.listdir(tmp_path) == []
 
 
@@ -129,8 +129,7 @@ RACER = textwrap.dedent("""
     from gen.errors import UserError
     from gen.training import run_lock
     workdir, start, racers, tried = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    while time.time() < start:
-        pass
+    time.sleep(max(0.0, start - time.time()))  # every racer starts at once
     try:
         lock = run_lock.acquire(workdir, echo=lambda line: None)
     except UserError:
