@@ -127,7 +127,10 @@ def server_times(renderers, rounds):
     """{name: [seconds per frame]} in interleaved rounds."""
     from gen.benchmarks import timing
 
-    views = {name: iter(random_views(1, rounds + 2, 200)) for name in renderers}
+    views = {
+        name: iter(random_views(1, rounds + 2, r.num_classes))
+        for name, r in renderers.items()
+    }
     return timing.interleaved_times(
         {
             name: (lambda r=r, n=name: r.frame_png(next(views[n])))
