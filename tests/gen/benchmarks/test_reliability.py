@@ -80,3 +80,22 @@ def test_settings_refusals(tmp_path):
     result = run_script("bench_reliability", f"--out={tmp_path / 'file'}")
     assert_user_error(result, "is a file, not a folder")
     shutil.rmtree(tmp_path)
+
+
+@pytest.mark.slow(seconds=30)
+def test_bench_reliability_runs_a_fault_as_the_docs_give_it(tmp_path):
+    """`python -m experiments.bench_reliability`, one fault on a short run:
+    Ctrl-C after step 5 loses no step, exits 130, and the rerun ends
+    bitwise as the uninterrupted run."""
+
+    result = run_script(
+        "bench_reliability",
+        "--faults=sigint",
+        "--steps=8",
+        "--checkpoint_every=2",
+        "--fault_step=5",
+        f"--out={tmp_path / 'runs'}",
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| sigint | 0 | 130, then 0 | no | yes (bitwise) |" in result.stdout
