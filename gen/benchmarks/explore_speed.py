@@ -209,8 +209,9 @@ def load_test(url, renderer, clients, per_client, time_limit, rounds=3):
     """One client, then `clients` at once, in `rounds` alternating rounds
     of `per_client` requests per client (the machine's drift cancels in
     each round's ratio). Returns (single-client medians, loaded medians,
-    same-round ratios of the two, wrong answers, loaded answers), times in
-    seconds; an answer is wrong unless it equals the frame drawn alone."""
+    same-round ratios of the two, wrong answers, loaded answers, frames per
+    generator call when loaded), times in seconds; an answer is wrong
+    unless it equals the frame drawn alone."""
     from PIL import Image
 
     deadline = time.monotonic() + time_limit
@@ -235,10 +236,12 @@ def load_test(url, renderer, clients, per_client, time_limit, rounds=3):
             t.join()
         return [r for rs in results for r in rs]
 
-    singles, loads, answers = [], [], []
+    singles, loads, answers, calls = [], [], [], []
     for k in range(rounds):
         single = phase(1, 1000 * k)
+        before = len(renderer.frames.batch_sizes)
         loaded = phase(clients, 1000 * k + 1)
+        calls += renderer.frames.batch_sizes[before:]
         if not single or not loaded:
             break  # out of time
         singles.append(statistics.median(r[3] for r in single))
@@ -254,7 +257,8 @@ def load_test(url, renderer, clients, per_client, time_limit, rounds=3):
         if frame is None or not np.array_equal(frame, renderer.frame(view)):
             wrong += 1
     ratios = [b / a for a, b in zip(singles, loads)]
-    return singles, loads, ratios, wrong, len(answers)
+    per_call = len(answers) / max(len(calls), 1)
+    return singles, loads, ratios, wrong, len(answers), per_call
 
 
 def run(config, echo=print):
@@ -311,7 +315,7 @@ def run(config, echo=print):
     name = next(n for n in renderers if not n.startswith("run "))
     web = app.create_app(renderers[name], opened[name], new_chair=False)
     with serve.in_thread(web) as url:
-        singles, loads, ratios, wrong, answers = load_test(
+        singles, loads, ratios, wrong, answers, per_call = load_test(
             url,
             renderers[name],
             config.clients,
@@ -331,6 +335,7 @@ def run(config, echo=print):
     )
     echo(
         f"median ratio {statistics.median(ratios):.2f}x (target under 4x); "
-        f"{answers - wrong} of {answers} answers equal to the frame drawn alone"
+        f"{answers - wrong} of {answers} answers equal to the frame drawn alone; "
+        f"{per_call:.1f} frames per generator call under load"
     )
     return {"server": times, "ratios": ratios, "wrong": wrong}

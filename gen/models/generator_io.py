@@ -73,9 +73,59 @@ def _numpy(tensor):
     return np.asarray(keras.ops.convert_to_numpy(tensor), np.float32)
 
 
+# The fewest rows of one generator call. TensorFlow's matrix products
+# (oneDNN) take another path for a single row and round a last float32 bit
+# differently (now and then a step of 1 in uint8); with two rows or more a
+# row's output depends on its own inputs only, whatever the batch size and
+# whatever sits beside it. So a single row is drawn with a copy beside it:
+# an image is the same drawn alone, in a turntable, or batched with other
+# visitors' frames by the live explorer
+# (tests/gen/models/test_on_every_backend.py). JAX's kernels are the same
+# for every batch size; PyTorch's CPU convolutions are not (a last bit
+# changes for some batch sizes and not others), so there an image can
+# depend on how many were drawn with it.
+MIN_ROWS = 2
+BATCH_INDEPENDENT_BACKENDS = ("tensorflow", "jax")
+
+
+def batch_independent():
+    """Whether, on the running backend, `generate`'s image of an input is
+    the same whatever else the call draws (`MIN_ROWS`)."""
+    return keras.backend.backend() in BATCH_INDEPENDENT_BACKENDS
+
+
+def padded_batches(inputs, batch_size):
+    """(batch, rows) for each `batch_size` rows of a dict of arrays: the
+    batch as float32 numpy, `rows` real rows, padded to `MIN_ROWS` with
+    copies of its last row where it has fewer."""
+    n = len(next(iter(inputs.values())))
+    for start in range(0, n, batch_size):
+        rows = min(batch_size, n - start)
+        batch = {}
+        for k, v in inputs.items():
+            part = np.asarray(v[start : start + rows], np.float32)
+            if rows < MIN_ROWS:
+                pad = np.repeat(part[-1:], MIN_ROWS - rows, axis=0)
+                part = np.concatenate([part, pad])
+            batch[k] = part
+        yield batch, rows
+
+
+def concatenate_outputs(parts):
+    """The outputs of `padded_batches`' calls, ``(output, rows)`` pairs
+    (each a dict of arrays or one array), joined without the padding."""
+    if isinstance(parts[0][0], dict):
+        return {
+            k: np.concatenate([out[k][:rows] for out, rows in parts])
+            for k in parts[0][0]
+        }
+    return np.concatenate([out[:rows] for out, rows in parts])
+
+
 def call_batches(model, inputs, batch_size=64):
     """`model` called on a dict of numpy inputs, `batch_size` rows at a
-    time; its output (a dict, or one array) as float32 numpy.
+    time and never one alone (`padded_batches`); its output (a dict, or
+    one array) as float32 numpy.
 
     Not `keras.Model.predict`: its per-call set-up (a data adapter, a
     traced function per batch shape) costs more than the few small batches
@@ -85,27 +135,22 @@ def call_batches(model, inputs, batch_size=64):
     per batch shape).
     """
     jitted = keras.backend.backend() == "jax"
-    n = len(next(iter(inputs.values())))
     parts = []
-    for start in range(0, n, batch_size):
-        batch = {
-            k: np.asarray(v[start : start + batch_size], np.float32)
-            for k, v in inputs.items()
-        }
+    for batch, rows in padded_batches(inputs, batch_size):
         out = model.predict_on_batch(batch) if jitted else model(batch, training=False)
-        parts.append(
+        out = (
             {k: _numpy(v) for k, v in out.items()}
             if isinstance(out, dict)
             else _numpy(out)
         )
-    if isinstance(parts[0], dict):
-        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return np.concatenate(parts)
+        parts.append((out, rows))
+    return concatenate_outputs(parts)
 
 
 def generate(model, inputs, batch_size=64):
     """Runs the generator; returns (rgb (N, R, R, 3), mask (N, R, R, 1)) in
-    [0, 1] as float32 numpy arrays."""
+    [0, 1] as float32 numpy arrays: the same pixels for an input however
+    many come with it (`MIN_ROWS`)."""
     out = call_batches(model, inputs, batch_size)
     return np.clip(out["rgb"], 0, 1), np.clip(out["mask"], 0, 1)
 

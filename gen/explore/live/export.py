@@ -27,17 +27,16 @@ from gen.explore.live import page
 from gen.explore.live.explore_config import MORPH_STRIDE
 from gen.explore.live.requests import View
 from gen.models import generator_io
-from gen.pictures import atomic_files, grids
+from gen.pictures import atomic_files
 
 AZIMUTHS = 124
 MORPH_WEIGHTS = 9
 
 
 def _sheet(renderer, views, rows):
-    """The frames (image | mask) of `views` (row-major) as one sheet, each
-    drawn alone, so that they are the live page's pixels."""
-    images, masks = renderer.draw(views, batch_size=1)
-    tiles = np.concatenate([images, grids.as_rgb(masks)], axis=2)
+    """The frames (image | mask) of `views` (row-major) as one sheet: the
+    live page's pixels (`Renderer.draw_frames`)."""
+    tiles = np.stack(renderer.draw_frames(views))
     r = renderer.resolution
     columns = len(views) // rows
     tiles = tiles.reshape(rows, columns, r, 2 * r, 3)

@@ -16,7 +16,7 @@ from PIL import Image
 
 from gen.data import chair_views
 from gen.explore import style_sampling
-from gen.explore.live import requests
+from gen.explore.live import frame_batching, requests
 from gen.models import generator_io
 from gen.pictures import grids
 
@@ -25,6 +25,9 @@ NEW_CHAIR_LAYER = "class_fc2"
 THUMBNAIL_AZIMUTH = 30.0
 GIF_FRAME_MS = 60
 GIF_MIN_SIZE = 128  # GIF frames are enlarged (nearest) to at least this
+# The most frames of waiting requests drawn in one generator call: eight
+# pages dragging at once share a call.
+FRAMES_PER_CALL = 8
 
 
 def png_bytes(image):
@@ -77,19 +80,17 @@ class CompiledCall:
             )
 
     def __call__(self, inputs, batch_size=64):
-        """{name: float32 numpy} outputs of `inputs` (a dict of arrays)."""
+        """{name: float32 numpy} outputs of `inputs` (a dict of arrays), in
+        calls of `batch_size` rows as `generator_io.call_batches`."""
         if self._function is None:
             return generator_io.call_batches(self.model, inputs, batch_size)
-        n = len(next(iter(inputs.values())))
         parts = []
-        for start in range(0, n, batch_size):
-            batch = {
-                k: np.asarray(v[start : start + batch_size], np.float32)
-                for k, v in inputs.items()
-            }
+        for batch, rows in generator_io.padded_batches(inputs, batch_size):
             out = self._function(batch)
-            parts.append({k: np.asarray(v.numpy(), np.float32) for k, v in out.items()})
-        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+            parts.append(
+                ({k: np.asarray(v.numpy(), np.float32) for k, v in out.items()}, rows)
+            )
+        return generator_io.concatenate_outputs(parts)
 
 
 def held_out_rows(data, holdout):
@@ -138,6 +139,13 @@ class Renderer:
             held_out_rows(data, holdout) if data is not None else np.zeros(0, bool)
         )
         self._call = CompiledCall(model)
+        # Requests' frames at the same moment share one generator call,
+        # where that does not change their pixels.
+        self.frames = frame_batching.FrameBatcher(
+            self.draw_frames,
+            FRAMES_PER_CALL if generator_io.batch_independent() else 1,
+            kind=lambda view: view.new is None,
+        )
         self._sampler = None
         self._sampler_lock = threading.Lock()
 
@@ -160,12 +168,8 @@ class Renderer:
 
     def draw(self, views, batch_size=64):
         """(image (N, R, R, 3), mask (N, R, R, 1)) uint8 of `View`s that are
-        all new chairs or all chairs of the run, `batch_size` at a time.
-
-        The backend's kernels may round differently for another batch size
-        (a last bit of float32, now and then a step of 1 in uint8): draw
-        one at a time (`batch_size=1`) for the pixels the live page shows.
-        """
+        all new chairs or all chairs of the run, in calls of `batch_size`
+        rows (the default draws `generator_io.generate`'s pixels)."""
         transforms = (
             np.array([v.theta for v in views], np.float32) if self.theta_width else None
         )
@@ -219,17 +223,22 @@ class Renderer:
         styles = np.concatenate([style_sampling.sample(fit, 1, s) for s in seeds])
         return decoder, styles
 
+    def draw_frames(self, views):
+        """image | mask, (R, 2R, 3) uint8, of each of `views` (all alike)."""
+        images, masks = self.draw(views)
+        return list(np.concatenate([images, grids.as_rgb(masks)], axis=2))
+
     def frame(self, view):
-        """The page's picture of one `View`: image | mask, (R, 2R, 3) uint8."""
-        image, mask = self.draw([view])
-        return np.concatenate([image[0], grids.as_rgb(mask[0])], axis=1)
+        """The page's picture of one `View`: image | mask, (R, 2R, 3) uint8,
+        drawn with the frames other requests ask for at the same time."""
+        return self.frames(view)
 
     def frame_png(self, view):
         return png_bytes(self.frame(view))
 
     def image_png(self, view):
         """The generated chair on white alone, (R, R) pixels, as PNG."""
-        return png_bytes(self.draw([view])[0][0])
+        return png_bytes(self.frame(view)[:, : self.resolution])
 
     def animation_views(self, animation):
         """The `View` of every frame of an `Animation`."""
