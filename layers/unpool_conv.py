@@ -226,6 +226,16 @@ class UnpoolConv2D(keras.layers.Layer):
         )
 
     def _phases(self, x, kernel):
+        if backends.takes_kernel_gradient(kernel.dtype):
+            # The convolutions see the kernel with its gradient stopped and
+            # the backend's recipe supplies the gradient: same outputs.
+            outputs = self._phase_outputs(x, ops.stop_gradient(kernel))
+            return backends.with_kernel_gradient(
+                outputs, x, kernel, self._taps, self.size
+            )
+        return self._phase_outputs(x, kernel)
+
+    def _phase_outputs(self, x, kernel):
         subs = self._sub_kernels(kernel)
         outputs = []
         for t0y, ny, oy in self._taps[0]:

@@ -7,7 +7,8 @@ module here, as Keras keeps its kernels in ``keras/src/backend/<name>/``:
 * `tensorflow`: switch pooling with `tf.nn.max_pool_with_argmax` and
   unpooling with the max-pool gradient kernels (MaxPool and
   SelectAndScatter under XLA); `UnpoolConv2D`'s phase sub-kernels by
-  split + concat rather than strided slices;
+  split + concat rather than strided slices, and in bfloat16 its kernel's
+  gradient by one matrix product per input shift;
 * `torch`: `max_pool2d(return_indices=True)`, then `max_unpool2d` or
   `scatter_add`;
 * `jax`: the `keras.ops` definitions (`layers._switch_windows`), which XLA
@@ -83,6 +84,24 @@ def sub_kernels(kernel, row_starts, col_starts, size):
     `layers.backends.tensorflow.sub_kernels`)."""
     recipe = getattr(_recipes, "sub_kernels", _strided_sub_kernels)
     return recipe(kernel, row_starts, col_starts, size)
+
+
+def takes_kernel_gradient(dtype):
+    """Whether `with_kernel_gradient` has a recipe for `UnpoolConv2D`'s
+    kernel in this compute dtype on the running backend: TensorFlow in
+    bfloat16, where oneDNN's kernel gradient is slow (one matrix product
+    per input shift instead)."""
+    dtypes = getattr(_recipes, "SHIFTED_KERNEL_GRADIENT_DTYPES", ())
+    return keras.backend.standardize_dtype(dtype) in dtypes
+
+
+def with_kernel_gradient(outputs, inputs, kernel, taps, size):
+    """`outputs`, `UnpoolConv2D`'s phases computed from `inputs` and
+    `kernel` with the kernel's gradient stopped, given the kernel's
+    gradient by the backend's recipe (`takes_kernel_gradient`; on
+    TensorFlow `layers.backends.tensorflow.shifted_kernel_gradient`). The
+    gradient of `inputs` flows through `outputs` as before."""
+    return _recipes.with_kernel_gradient(outputs, inputs, kernel, taps, size)
 
 
 def _strided_sub_kernels(kernel, row_starts, col_starts, size):

@@ -16,6 +16,8 @@ same.
 import tensorflow as tf
 from keras import ops
 
+from layers import _spatial
+
 
 def _in_xla():
     """Whether ops are being traced for XLA (`jit_compile=True`)."""
@@ -139,3 +141,102 @@ def sub_kernels(kernel, row_starts, col_starts, size):
 def _joined(pieces, axis):
     """`pieces` concatenated along `axis` (one piece: itself)."""
     return pieces[0] if len(pieces) == 1 else ops.concatenate(pieces, axis=axis)
+
+
+# The compute dtypes in which `UnpoolConv2D`'s "phases" take the kernel's
+# gradient from `shifted_kernel_gradient` rather than oneDNN's
+# Conv2DBackpropFilter, which runs at about 40% of the forward convolution's
+# speed in bfloat16 on these shapes (docs/benchmarks.md).
+SHIFTED_KERNEL_GRADIENT_DTYPES = ("bfloat16",)
+
+
+def with_kernel_gradient(outputs, inputs, kernel, taps, size):
+    """`outputs` (the phases' output, computed from `kernel` with its
+    gradient stopped) with `kernel`'s gradient taken by
+    `shifted_kernel_gradient`. The input's gradient is untouched: it flows
+    through `outputs` as before."""
+
+    @tf.custom_gradient
+    def attach(outputs, kernel):
+        def gradient(upstream):
+            return upstream, shifted_kernel_gradient(
+                inputs, upstream, kernel.shape, taps, size
+            )
+
+        return tf.identity(outputs), gradient
+
+    return attach(outputs, kernel)
+
+
+def shifted_kernel_gradient(inputs, upstream, kernel_shape, taps, size):
+    """The gradient of an `UnpoolConv2D` kernel, ``(kh, kw, in, out)``, as
+    one matrix product per input shift.
+
+    Tap ``(t0y + sy*a, t0x + sx*b)`` of phase ``(ry, rx)`` meets input pixel
+    ``(i + oy + a, j + ox + b)`` at that phase's output ``(i, j)`` (`taps`:
+    `layers.unpool_conv.phase_taps` of each axis). So its gradient is the
+    input shifted by ``(oy + a, ox + b)``, flattened to ``(B*H*W, in)``,
+    transposed, times the phase's upstream gradient ``(B*H*W, out)``. The
+    taps that share a shift (one per phase) share one product, their
+    phases' gradients side by side: 9 products for a 5x5 kernel and
+    ``size=2``, each a matrix product at oneDNN's full speed, with no
+    multiply-add wasted.
+    """
+    kh, kw, channels, filters = kernel_shape
+    sy, sx = size
+    # (B, H, W, sy*sx*filters), phase ry*sx + rx at channels p*filters...
+    phases = _phase_split(upstream, size)
+    lo = [min(o for _, n, o in axis if n) for axis in taps]
+    hi = [max(o + n - 1 for _, n, o in axis if n) for axis in taps]
+    height, width = tf.shape(inputs)[1], tf.shape(inputs)[2]
+    padded = _spatial.pad_or_crop(inputs, (-lo[0], hi[0]), (-lo[1], hi[1]))
+    by_shift = {}
+    for ry, (t0y, ny, oy) in enumerate(taps[0]):
+        for rx, (t0x, nx, ox) in enumerate(taps[1]):
+            for a in range(ny):
+                for b in range(nx):
+                    by_shift.setdefault((oy + a, ox + b), []).append(
+                        ((t0y + sy * a, t0x + sx * b), ry * sx + rx)
+                    )
+    gradients = {}
+    for (dy, dx), uses in sorted(by_shift.items()):
+        shifted = padded[
+            :, dy - lo[0] : dy - lo[0] + height, dx - lo[1] : dx - lo[1] + width
+        ]
+        phase_ids = [p for _, p in uses]
+        product = tf.matmul(
+            tf.reshape(shifted, (-1, channels)),
+            tf.reshape(
+                _channel_blocks(phases, phase_ids, filters), (-1, len(uses) * filters)
+            ),
+            transpose_a=True,
+        )
+        for (tap, _), block in zip(uses, tf.split(product, len(uses), axis=1)):
+            gradients[tap] = block
+    zeros = tf.zeros((channels, filters), upstream.dtype)
+    stacked = tf.stack(
+        [gradients.get((ty, tx), zeros) for ty in range(kh) for tx in range(kw)]
+    )
+    return tf.reshape(stacked, (kh, kw, channels, filters))
+
+
+def _phase_split(images, size):
+    """(B, sy*H, sx*W, C) -> (B, H, W, sy*sx*C), phase ``ry*sx + rx`` at
+    channels ``[p*C, (p+1)*C)``: the inverse of interleaving the phases."""
+    sy, sx = size
+    if sy == sx:
+        return tf.nn.space_to_depth(images, sy)
+    shape = tf.shape(images)
+    b, h, w, c = shape[0], shape[1] // sy, shape[2] // sx, images.shape[-1]
+    cells = tf.reshape(images, (b, h, sy, w, sx, c))
+    return tf.reshape(tf.transpose(cells, (0, 1, 3, 2, 4, 5)), (b, h, w, sy * sx * c))
+
+
+def _channel_blocks(phases, phase_ids, filters):
+    """The channels of the given phases, side by side: one slice where they
+    are consecutive."""
+    if phase_ids == list(range(phase_ids[0], phase_ids[-1] + 1)):
+        return phases[..., phase_ids[0] * filters : (phase_ids[-1] + 1) * filters]
+    return tf.concat(
+        [phases[..., p * filters : (p + 1) * filters] for p in phase_ids], -1
+    )

@@ -114,6 +114,103 @@ def test_gradients_match_numpy(implementation, kernel_size, size, corner):
     _close(grad_bias, probe.sum(axis=(0, 1, 2)))
 
 
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow's own recipe")
+@pytest.mark.parametrize(
+    "kernel_size, size, corner",
+    [
+        (5, (2, 2), (0, 0)),
+        (3, (2, 2), (1, 0)),
+        ((4, 3), (2, 3), (1, 2)),
+        (5, (3, 3), (1, 1)),
+    ],
+)
+def test_bfloat16_gradients_match_numpy(kernel_size, size, corner):
+    """In bfloat16 the phases' kernel gradient has its own recipe on
+    TensorFlow (one matrix product per input shift): the layer's
+    gradients, as Keras' training takes them (kernel cast to bfloat16),
+    equal the float64 definition's on the same bfloat16 numbers within
+    bfloat16 rounding."""
+    import ml_dtypes
+    import tensorflow as tf
+
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    rng = np.random.default_rng(6)
+    as_bf16 = lambda a: a.astype(ml_dtypes.bfloat16).astype("float32")  # noqa: E731
+    x = as_bf16(rng.normal(size=(3, 4, 5, 8)))
+    kernel = as_bf16(rng.normal(size=(kh, kw, 8, 6)))
+    probe = as_bf16(rng.normal(size=(3, 4 * size[0], 5 * size[1], 6)))
+    layer = layers.UnpoolConv2D(
+        6, (kh, kw), size, corner, implementation="phases", dtype="mixed_bfloat16"
+    )
+    layer.build(x.shape)
+    layer.set_weights([kernel, np.zeros(6, "float32")])
+    inputs = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        loss = tf.reduce_sum(tf.cast(layer(inputs), tf.float32) * probe)
+    grad_x, grad_kernel = tape.gradient(loss, [inputs, layer.kernel])
+    unpooled = references.fixed_corner_unpool(x.astype("float64"), size, corner)
+    d_unpooled, d_kernel = references.conv2d_gradients(
+        unpooled, kernel.astype("float64"), probe.astype("float64")
+    )
+    _close(grad_kernel.numpy(), d_kernel, tol=8e-3)
+    _close(
+        grad_x.numpy(),
+        d_unpooled[:, corner[0] :: size[0], corner[1] :: size[1]],
+        tol=8e-3,
+    )
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow's own recipe")
+def test_bfloat16_kernel_gradient_is_not_onednns():
+    """The recipe is what runs: the bfloat16 training graph has no
+    Conv2DBackpropFilter for the phases, and the float32 one has four."""
+    import tensorflow as tf
+
+    def filter_gradients(dtype):
+        layer = layers.UnpoolConv2D(6, 5, implementation="phases", dtype=dtype)
+        layer.build((2, 4, 4, 8))
+
+        @tf.function
+        def step(x):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.cast(layer(x), tf.float32))
+            return tape.gradient(loss, layer.kernel)
+
+        graph = step.get_concrete_function(tf.TensorSpec((2, 4, 4, 8))).graph
+        return sum(op.type == "Conv2DBackpropFilter" for op in graph.get_operations())
+
+    assert filter_gradients("mixed_bfloat16") == 0
+    assert filter_gradients("float32") == 4
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow's own recipe")
+@pytest.mark.parametrize(
+    "kernel_size, size, corner",
+    [
+        (5, (2, 2), (0, 0)),
+        (1, (2, 2), (0, 0)),
+        ((4, 3), (2, 3), (1, 2)),
+        (2, (3, 2), (2, 1)),
+    ],
+)
+def test_shifted_kernel_gradient_is_the_definition(kernel_size, size, corner):
+    """`shifted_kernel_gradient` in float32 against the numpy definition,
+    including phases no tap reaches (a 1x1 or 2x2 kernel in a larger cell)."""
+    from layers.backends import tensorflow as recipes
+
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2, 3, 4, 5)).astype("float32")
+    kernel = rng.normal(size=(kh, kw, 5, 4)).astype("float32")
+    probe = rng.normal(size=(2, 3 * size[0], 4 * size[1], 4)).astype("float32")
+    taps = [unpool_conv.phase_taps(k, s, d) for k, s, d in zip((kh, kw), size, corner)]
+    gradient = recipes.shifted_kernel_gradient(x, probe, kernel.shape, taps, size)
+    unpooled = references.fixed_corner_unpool(x, size, corner)
+    _, d_kernel = references.conv2d_gradients(unpooled, kernel, probe)
+    _close(to_numpy(gradient), d_kernel)
+
+
 def test_matches_numpy_definition_with_activation():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(2, 3, 3, 2)).astype("float32")
