@@ -114,6 +114,7 @@ def render_dataset(config):
             data_dir=config.data_dir,
             manual_dir=config.manual_dir,
             chair_list=config.chair_list,
+            category=config.category,
         )
         tiles, rows = dataset_tiles(data, config.num_chairs, views)
     write_sheet(config.out, tiles, rows, views)

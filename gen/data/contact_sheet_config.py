@@ -34,9 +34,25 @@ class ContactSheetConfig:
     chair_list: str | None = setting(
         None, "rendered_chairs: list file of the chairs to keep."
     )
+    category: str | None = setting(
+        None,
+        "mesh_renders: which models (default chairs).",
+        choices=choices.MESH_CATEGORIES,
+    )
 
     def __post_init__(self):
         settings.check_choices(self)
         settings.check_file_path(self.out, "out", "chairs.png")
         if self.num_chairs < 1:
             raise UserError(f"--num_chairs must be at least 1, got {self.num_chairs}.")
+        chosen = [
+            f"--{name}"
+            for name in ("manual_dir", "chair_list", "category")
+            if getattr(self, name) is not None
+        ]
+        if self.dataset == "synthetic_chairs" and chosen:
+            raise UserError(
+                f"{', '.join(chosen)} select real models, and synthetic_chairs "
+                "draws its own: add --dataset=rendered_chairs or "
+                "--dataset=mesh_renders, or leave them out."
+            )

@@ -31,6 +31,7 @@ def _data_source(config, info):
         num_chairs=config.num_chairs,
         chair_list=config.chair_list,
         holdout=config.holdout,
+        category=config.category,
     )
 
 

@@ -110,6 +110,12 @@ class RealImages:
         "With --generator: the held-out protocol it was trained with (default views).",
         choices=choices.HOLDOUTS,
     )
+    category: str | None = setting(
+        None,
+        "With --generator and mesh_renders: the category it was trained on "
+        "(default chairs).",
+        choices=choices.MESH_CATEGORIES,
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -265,7 +265,14 @@ class DataSource:
 
 
 def data_source(
-    info, *, dataset=None, data_dir=None, num_chairs=None, chair_list=None, holdout=None
+    info,
+    *,
+    dataset=None,
+    data_dir=None,
+    num_chairs=None,
+    chair_list=None,
+    holdout=None,
+    category=None,
 ):
     """The images of a run: its own settings, or those given for a bare file.
 
@@ -283,6 +290,7 @@ def data_source(
                 ("num_chairs", num_chairs),
                 ("chair_list", chair_list),
                 ("holdout", holdout),
+                ("category", category),
             )
             if value is not None
         ]
@@ -324,6 +332,7 @@ def data_source(
         num_chairs=num_chairs,
         chair_list=chair_list,
         holdout=holdout or "views",
+        category=category,
     )
 
 
@@ -353,7 +362,7 @@ def require_data(source, what):
             f"{what} needs the real chair images, and a bare --generator file "
             "does not say which they are. Pass --workdir of the training run "
             "instead, or add --data_dir (with --dataset, --num_chairs, "
-            "--chair_list, --holdout as the run was trained)."
+            "--chair_list, --category, --holdout as the run was trained)."
         )
     ensure_data_dir(source)
     return source

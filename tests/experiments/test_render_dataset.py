@@ -1,10 +1,13 @@
 """`python -m experiments.render_dataset`: the contact sheet, and its errors."""
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from gen.data import chair_family, ray_caster
 from gen.pictures import figures, grids
+from tests.gen.data import mesh_fixtures as fx
+from tests.gen.data.mesh_fixtures import requires_opengl
 from tests.label_strips import assert_column_label, assert_row_label
 from tests.scripts import assert_user_error, run_script
 
@@ -72,3 +75,64 @@ def test_bad_flags_are_one_paragraph_and_exit_2(tmp_path):
         "--out=real.png` builds them at R pixels into <data_dir>",
     )
     assert not (tmp_path / "x.png").exists()
+
+
+@requires_opengl
+@pytest.mark.slow(seconds=20)
+def test_mesh_renders_sheet_shows_the_category_asked_for(tmp_path):
+    """`--dataset=mesh_renders --category=tables` shows the library's
+    tables, not its chairs: the chair carries the red texture on its back's
+    front (seen at azimuth 0), the table is the same box model without it."""
+    obj, mtl = fx.chair_obj(texture="chair.png")
+    manual = tmp_path / "data" / "downloads" / "manual" / "mesh_renders"
+    manual.mkdir(parents=True)
+    fx.write_library(
+        str(manual / "Test.sh3f"),
+        [
+            {"name": "Oak chair", "creator": "Ann", "obj": obj, "mtl": mtl,
+             "texture": fx.texture_png()},
+            {"name": "Small table", "creator": "Bo", "obj": obj, "mtl": mtl},
+        ],
+    )  # fmt: skip
+    reds = {}
+    for category in ("chairs", "tables"):
+        out = tmp_path / f"{category}.png"
+        result = run_script(
+            "render_dataset",
+            f"--out={out}",
+            "--dataset=mesh_renders",
+            f"--category={category}",
+            f"--data_dir={tmp_path / 'data'}",
+            "--resolution=64",
+            "--views=0",
+        )
+        assert result.returncode == 0, result.stderr
+        assert "1 chairs (rows) x 1 views" in result.stdout
+        sheet = np.asarray(Image.open(out)).astype(int)
+        r, g, b = sheet[..., 0], sheet[..., 1], sheet[..., 2]
+        red = (r > g + 50) & (r > b + 50)
+        reds[category] = int(red.sum())
+    # The textured back: hundreds of red pixels for the chair, none for the
+    # table (which falls back to the material's grey).
+    assert reds["chairs"] > 100 and reds["tables"] == 0, reds
+
+
+def test_category_is_for_real_models_only(tmp_path):
+    result = run_script(
+        "render_dataset", f"--out={tmp_path / 'x.png'}", "--category=tables"
+    )
+    assert_user_error(
+        result,
+        "--category select real models, and synthetic_chairs draws its own: "
+        "add --dataset=rendered_chairs or --dataset=mesh_renders, or leave them out.",
+    )
+    result = run_script(
+        "render_dataset",
+        f"--out={tmp_path / 'x.png'}",
+        "--dataset=mesh_renders",
+        "--category=beds",
+    )
+    assert_user_error(
+        result,
+        "--category must be one of chairs, tables, sofas, all, folder; got 'beds'.",
+    )

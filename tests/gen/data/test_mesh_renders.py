@@ -199,3 +199,24 @@ def test_explore_scripts_read_the_category_a_run_was_trained_on(tmp_path):
         "tables",
         str(tmp_path),
     )
+
+
+def test_a_bare_generator_takes_the_category_and_a_run_keeps_its_own(tmp_path):
+    from types import SimpleNamespace
+
+    from gen.explore import explore_config, run_files
+    from gen.training.train_config import TrainConfig
+
+    bare = SimpleNamespace(train=None, num_classes=7)
+    source = run_files.data_source(
+        bare, dataset="mesh_renders", data_dir=str(tmp_path), category="tables"
+    )
+    assert (source.dataset, source.category) == ("mesh_renders", "tables")
+    run = SimpleNamespace(train=TrainConfig(dataset="mesh_renders"), num_classes=7)
+    with pytest.raises(UserError, match=r"^--category cannot be used with --workdir"):
+        run_files.data_source(run, category="tables")
+    # The explore scripts' flag, checked before anything loads.
+    config = explore_config.RenderConfig(generator="g.keras", category="sofas")
+    assert config.category == "sofas"
+    with pytest.raises(UserError, match="--category must be one of chairs, tables"):
+        explore_config.RenderConfig(generator="g.keras", category="beds")
