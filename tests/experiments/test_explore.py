@@ -88,5 +88,14 @@ def test_mistakes_exit_2(tiny_run):
             [f"--workdir={tiny_run}", "--export_azimuths=30"],
             "--export_azimuths must be a multiple of 4 up to 360, got 30.",
         ),
+        (
+            [f"--workdir={tiny_run}", "--category=tables"],
+            "--category cannot be used with --workdir: a run's images are the "
+            "ones it was trained on",
+        ),
+        (
+            ["--generator=x.keras", "--category=beds"],
+            "--category must be one of chairs, tables, sofas, all, folder; got 'beds'.",
+        ),
     ]:
         assert_user_error(run_script("explore", *args), message)

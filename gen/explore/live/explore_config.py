@@ -6,6 +6,7 @@ import ipaddress
 
 from gen import settings
 from gen.errors import UserError
+from gen.explore.explore_config import RealImages
 
 LOOPBACK = "127.0.0.1"
 # The morph sheets of an export keep every MORPH_STRIDE-th azimuth.
@@ -13,7 +14,7 @@ MORPH_STRIDE = 4
 
 
 @dataclasses.dataclass(frozen=True)
-class ExploreConfig:
+class ExploreConfig(RealImages):
     workdir: str | None = settings.setting(
         None,
         "Folder of a training run (experiments.train), finished or still "
@@ -67,6 +68,16 @@ class ExploreConfig:
             )
         if not self.host:
             raise UserError("--host must name an address, e.g. 127.0.0.1.")
+        settings.check_choices(self)
+
+    def real_images(self):
+        """The data settings of a bare --generator (`RealImages`), by name;
+        with --workdir the run's own apply (giving any is an error)."""
+        return {
+            field.name: getattr(self, field.name)
+            for field in dataclasses.fields(RealImages)
+            if field.name != "data_dir"
+        }
 
 
 def is_loopback(host):

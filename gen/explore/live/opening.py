@@ -52,15 +52,18 @@ class Opened:
     source: run_files.DataSource = None
 
 
-def open_generator(workdir=None, generator=None, data_dir=None):
-    """The `Opened` generator of a run (`workdir`) or of a `.keras` file."""
+def open_generator(workdir=None, generator=None, data_dir=None, **real_images):
+    """The `Opened` generator of a run (`workdir`) or of a `.keras` file.
+    `real_images`: for a bare file, the data settings it was trained with
+    (`run_files.data_source`: dataset, num_chairs, chair_list, holdout,
+    category); a run has its own."""
     if generator is not None and workdir is None:
         info = run_files.locate(generator=generator)
         return Opened(
             model=run_files.load_generator(info.generator_path),
             workdir=None,
             origin=info.generator_path,
-            source=run_files.data_source(info, data_dir=data_dir),
+            source=run_files.data_source(info, data_dir=data_dir, **real_images),
         )
     workdir = os.path.abspath(os.path.expanduser(workdir or ""))
     if os.path.isfile(os.path.join(workdir, GENERATOR_FILE)) or not os.path.isdir(
@@ -76,9 +79,9 @@ def open_generator(workdir=None, generator=None, data_dir=None):
             step=step,
             metrics=metrics,
             train=info.train,
-            source=run_files.data_source(info, data_dir=data_dir),
+            source=run_files.data_source(info, data_dir=data_dir, **real_images),
         )
-    return _open_checkpoint(workdir, data_dir)
+    return _open_checkpoint(workdir, data_dir, real_images)
 
 
 def _read_json(path):
@@ -89,7 +92,7 @@ def _read_json(path):
         return None
 
 
-def _open_checkpoint(workdir, data_dir):
+def _open_checkpoint(workdir, data_dir, real_images):
     import tensorflow as tf
 
     from gen.models import chairs_generator
@@ -128,6 +131,7 @@ def _open_checkpoint(workdir, data_dir):
             generator_path=None, workdir=workdir, train=config, num_classes=num_classes
         ),
         data_dir=data_dir,
+        **real_images,
     )
     return Opened(
         model=model,

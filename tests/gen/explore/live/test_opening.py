@@ -72,3 +72,10 @@ def test_a_bare_generator_file_has_real_views_only_with_data(tiny_run, chairs_da
     # 5th azimuth index j at both elevations, 14 per chair.
     assert [len(v) for v in views] == [62, 62, 62]
     assert sum(v[3] for v in views[0]) == 14
+    # The settings it was trained with, as the explore scripts take them:
+    # under target_views only the target chair 0 lost views.
+    targets = opening.open_generator(
+        generator=path, data_dir=chairs_data_dir, holdout="target_views"
+    )
+    views = explorer.make_renderer(targets).real_views()
+    assert [sum(v[3] for v in chair) for chair in views] == [14, 0, 0]
