@@ -149,8 +149,9 @@ def call_batches(model, inputs, batch_size=64):
 
 def generate(model, inputs, batch_size=64):
     """Runs the generator; returns (rgb (N, R, R, 3), mask (N, R, R, 1)) in
-    [0, 1] as float32 numpy arrays: the same pixels for an input however
-    many come with it (`MIN_ROWS`)."""
+    [0, 1] as float32 numpy arrays. On TensorFlow and JAX an input's
+    pixels are the same however many come with it (`MIN_ROWS`,
+    `batch_independent`)."""
     out = call_batches(model, inputs, batch_size)
     return np.clip(out["rgb"], 0, 1), np.clip(out["mask"], 0, 1)
 
