@@ -179,8 +179,7 @@ def shifted_kernel_gradient(inputs, upstream, kernel_shape, taps, size):
     transposed, times the phase's upstream gradient ``(B*H*W, out)``. The
     taps that share a shift (one per phase) share one product, their
     phases' gradients side by side: 9 products for a 5x5 kernel and
-    ``size=2``, each a matrix product at oneDNN's full speed, with no
-    multiply-add wasted.
+    ``size=2``, no multiply-add wasted.
     """
     kh, kw, channels, filters = kernel_shape
     sy, sx = size
