@@ -82,6 +82,24 @@ def locate(workdir=None, generator=None):
             "folder; name the folder a training run wrote "
             "(python -m experiments.train --workdir=...)."
         )
+    config, num_classes = read_run_config(workdir)
+    path = os.path.join(workdir, GENERATOR_FILE)
+    if not os.path.isfile(path):
+        raise UserError(_unfinished(workdir, config))
+    path, cut_layers, _ = _check_generator_file(path)
+    return RunInfo(
+        generator_path=path,
+        workdir=workdir,
+        train=config,
+        num_classes=num_classes,
+        cut_layers=cut_layers,
+    )
+
+
+def read_run_config(workdir):
+    """(`TrainConfig`, number of classes) from the config.json of the run
+    in `workdir` (an existing folder); a UserError when it has none or it
+    cannot be read."""
     config_path = os.path.join(workdir, CONFIG_FILE)
     if not os.path.isfile(config_path):
         raise UserError(
@@ -104,17 +122,7 @@ def locate(workdir=None, generator=None):
             f"({type(e).__name__}: {e}); the run's files are "
             "damaged."
         ) from e
-    path = os.path.join(workdir, GENERATOR_FILE)
-    if not os.path.isfile(path):
-        raise UserError(_unfinished(workdir, config))
-    path, cut_layers, _ = _check_generator_file(path)
-    return RunInfo(
-        generator_path=path,
-        workdir=workdir,
-        train=config,
-        num_classes=num_classes,
-        cut_layers=cut_layers,
-    )
+    return config, num_classes
 
 
 def _unfinished(workdir, config):

@@ -17,7 +17,6 @@ from gen.explore import run_files
 from gen.training import train_config
 from gen.training.workdir import (
     CHECKPOINT_DIR,
-    CONFIG_FILE,
     GENERATOR_FILE,
     METRICS_FILE,
 )
@@ -98,16 +97,7 @@ def _open_checkpoint(workdir, data_dir, real_images):
     from gen.models import chairs_generator
     from gen.training import generator_model
 
-    stored = _read_json(os.path.join(workdir, CONFIG_FILE))
-    try:
-        config = train_config.TrainConfig.from_dict(stored["train"])
-        num_classes = int(stored["resolved"]["num_classes"])
-    except (TypeError, KeyError, ValueError, UserError) as e:
-        raise UserError(
-            f"{os.path.join(workdir, CONFIG_FILE)} is missing or not a readable "
-            f"run configuration ({type(e).__name__}: {e}); name the folder "
-            "given to experiments.train as --workdir."
-        ) from e
+    config, num_classes = run_files.read_run_config(workdir)
     latest = tf.train.latest_checkpoint(os.path.join(workdir, CHECKPOINT_DIR))
     if latest is None:
         raise UserError(
