@@ -35,31 +35,42 @@ def atomic_path(path, suffix=".tmp"):
         raise
 
 
-def write_png(path, image):
-    """Writes one (H, W, 3) or (H, W) image (uint8, or float in [0, 1])."""
+def save_png(target, image):
+    """One (H, W, 3), (H, W, 1) or (H, W) image (uint8, or float in [0, 1])
+    as PNG into `target`, a path or a binary file."""
     image = grids.to_uint8(image)
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
+    Image.fromarray(image).save(target, format="PNG")
+
+
+def save_gif(target, frames, frame_ms=80, loop=0):
+    """(T, H, W, 3) frames as an animated GIF into `target`, a path or a
+    binary file; loops forever by default."""
+    frames = grids.as_rgb(grids.to_uint8(frames))
+    pictures = [Image.fromarray(f) for f in frames]
+    pictures[0].save(
+        target,
+        format="GIF",
+        save_all=True,
+        append_images=pictures[1:],
+        duration=frame_ms,
+        loop=loop,
+        disposal=2,
+    )
+
+
+def write_png(path, image):
+    """Writes one image (`save_png`) atomically."""
     with atomic_path(path, ".png") as temporary:
-        Image.fromarray(image).save(temporary, format="PNG")
+        save_png(temporary, image)
     return path
 
 
 def write_gif(path, frames, frame_ms=80, loop=0):
-    """Writes an animated GIF from (T, H, W, 3) frames; loops forever by
-    default."""
-    frames = grids.as_rgb(grids.to_uint8(frames))
-    pictures = [Image.fromarray(f) for f in frames]
+    """Writes an animated GIF (`save_gif`) atomically."""
     with atomic_path(path, ".gif") as temporary:
-        pictures[0].save(
-            temporary,
-            format="GIF",
-            save_all=True,
-            append_images=pictures[1:],
-            duration=frame_ms,
-            loop=loop,
-            disposal=2,
-        )
+        save_gif(temporary, frames, frame_ms, loop)
     return path
 
 

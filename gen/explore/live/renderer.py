@@ -12,13 +12,12 @@ import threading
 
 import keras
 import numpy as np
-from PIL import Image
 
 from gen.data import chair_views
 from gen.explore import style_sampling
 from gen.explore.live import frame_batching, requests
 from gen.models import generator_io
-from gen.pictures import grids
+from gen.pictures import atomic_files, grids
 
 # The layer "new chair" samples, as experiments.sample does by default.
 NEW_CHAIR_LAYER = "class_fc2"
@@ -32,26 +31,15 @@ FRAMES_PER_CALL = 8
 
 def png_bytes(image):
     """(H, W, 3) or (H, W, 1) uint8 as PNG bytes."""
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
     out = io.BytesIO()
-    Image.fromarray(image).save(out, format="PNG")
+    atomic_files.save_png(out, image)
     return out.getvalue()
 
 
 def gif_bytes(frames, frame_ms=GIF_FRAME_MS):
     """(T, H, W, 3) uint8 as a looping GIF (256 colours per frame)."""
-    pictures = [Image.fromarray(f) for f in frames]
     out = io.BytesIO()
-    pictures[0].save(
-        out,
-        format="GIF",
-        save_all=True,
-        append_images=pictures[1:],
-        duration=frame_ms,
-        loop=0,
-    )
+    atomic_files.save_gif(out, frames, frame_ms)
     return out.getvalue()
 
 
