@@ -24,15 +24,7 @@ def _locate(config):
 def _data_source(config, info):
     """The real images of the run (None for a bare file without data
     flags)."""
-    return run_files.data_source(
-        info,
-        dataset=config.dataset,
-        data_dir=config.data_dir,
-        num_chairs=config.num_chairs,
-        chair_list=config.chair_list,
-        holdout=config.holdout,
-        category=config.category,
-    )
+    return run_files.data_source(info, **config.data_settings())
 
 
 def _out_dir(config, info, name):

@@ -117,6 +117,10 @@ class RealImages:
         choices=choices.MESH_CATEGORIES,
     )
 
+    def data_settings(self):
+        """These settings by name, as `run_files.data_source` takes them."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(RealImages)}
+
 
 @dataclasses.dataclass(frozen=True)
 class RenderConfig(RunChoice, RealImages):

@@ -70,15 +70,6 @@ class ExploreConfig(RealImages):
             raise UserError("--host must name an address, e.g. 127.0.0.1.")
         settings.check_choices(self)
 
-    def real_images(self):
-        """The data settings of a bare --generator (`RealImages`), by name;
-        with --workdir the run's own apply (giving any is an error)."""
-        return {
-            field.name: getattr(self, field.name)
-            for field in dataclasses.fields(RealImages)
-            if field.name != "data_dir"
-        }
-
 
 def is_loopback(host):
     """Whether `host` reaches this machine only (127.x, ::1, localhost)."""

@@ -51,7 +51,7 @@ def explore(config, echo=print):
         sock = serve.bind(config.host, config.port)
     try:
         opened = opening.open_generator(
-            config.workdir, config.generator, config.data_dir, **config.real_images()
+            config.workdir, config.generator, **config.data_settings()
         )
         echo(f"Opened {opened.workdir or opened.origin}: {opened.origin}")
         drawer = make_renderer(opened)
