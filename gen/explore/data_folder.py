@@ -24,19 +24,28 @@ def default_data_dir():
     )
 
 
+def _check_rebuildable(source, missing, where=""):
+    """A UserError, starting with `missing`, when `source`'s data are made
+    from the user's own files and so cannot be built again from settings."""
+    users_files = dataset_registry.lookup(source.dataset).users_files
+    if users_files is not None:
+        raise UserError(
+            f"{missing}, and the {source.dataset} data cannot be rebuilt from "
+            f"settings: they are made from {users_files}. Pass --data_dir=<the "
+            f"folder they were built in{where}>, or one where they can be built "
+            "from your copy (docs/data.md)."
+        )
+
+
 def _rebuild_in_default_folder(source):
     """A run whose recorded folder is not on this machine (a copy): its
     synthetic chairs are rebuilt in TFDS' default folder, said in one line;
     the datasets made from the user's files are a UserError."""
-    users_files = dataset_registry.lookup(source.dataset).users_files
-    if users_files is not None:
-        raise UserError(
-            f"The run's data directory {source.recorded_data_dir} does not "
-            f"exist here, and the {source.dataset} data cannot be rebuilt from "
-            f"settings: they are made from {users_files}. Pass --data_dir=<the "
-            "folder they were built in on this machine>, or one where they can "
-            "be built from your copy (docs/data.md)."
-        )
+    _check_rebuildable(
+        source,
+        f"The run's data directory {source.recorded_data_dir} does not exist here",
+        " on this machine",
+    )
     chairs = f"{source.num_chairs} " if source.num_chairs else ""
     print(
         f"The run's data directory {source.recorded_data_dir} is not on this "
@@ -69,14 +78,7 @@ def ensure_data_dir(source):
             f"The data directory {data_dir} is a file, not a folder; pass "
             "--data_dir=<a folder> where the chairs data are or may be built."
         )
-    users_files = dataset_registry.lookup(source.dataset).users_files
-    if users_files is not None:
-        raise UserError(
-            f"The data directory {data_dir} does not exist, and the "
-            f"{source.dataset} data cannot be rebuilt from settings: they are "
-            f"made from {users_files}. Pass --data_dir=<the folder they were built "
-            "in>, or one where they can be built from your copy (docs/data.md)."
-        )
+    _check_rebuildable(source, f"The data directory {data_dir} does not exist")
     try:
         os.makedirs(data_dir)
     except OSError as e:
