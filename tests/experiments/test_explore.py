@@ -1,6 +1,7 @@
 """`python -m experiments.explore` as a person runs it: it serves the page
 until Ctrl-C, --export writes a folder, mistakes exit 2."""
 
+import json
 import os
 import signal
 import subprocess
@@ -25,11 +26,15 @@ def _start(*args):
 
 
 @pytest.mark.slow(seconds=15)
-def test_serves_until_ctrl_c_and_exports(tiny_run, tmp_path):
+def test_serves_until_ctrl_c_and_exports(tiny_run, chairs_data_dir, tmp_path):
     out = tmp_path / "explorer"
-    # Both at once: each pays for starting TensorFlow.
+    # Both at once: each pays for starting TensorFlow. The export shows the
+    # run's generator as a bare file, with the data flags it was trained
+    # with but another held-out protocol.
     exporting = _start(
-        f"--workdir={tiny_run}",
+        f"--generator={os.path.join(tiny_run, 'generator.keras')}",
+        f"--data_dir={chairs_data_dir}",
+        "--holdout=chairs",
         f"--export={out}",
         "--export_chairs=1",
         "--export_azimuths=8",
@@ -73,6 +78,10 @@ def test_serves_until_ctrl_c_and_exports(tiny_run, tmp_path):
     html = (out / "index.html").read_text()
     # Nothing fetched from elsewhere: no address in the page at all.
     assert '"mode":"static"' in html and "http:" not in html and "https:" not in html
+    # Chair 0's real views as --holdout=chairs holds them out: all 62 (the
+    # default for a bare file, views, would hold out 14).
+    data = json.loads(html.split('"real_views":', 1)[1].split("]]]", 1)[0] + "]]]")
+    assert [view[3] for view in data[0]] == [True] * 62
 
 
 def test_mistakes_exit_2(tiny_run):
