@@ -41,10 +41,13 @@ else:
 # `UnpoolConv2D(implementation="auto")`: the width (filters) from which one
 # convolution per output phase ("phases") beats one wide sub-pixel
 # convolution ("subpixel"), per backend and compute dtype ("low_precision":
-# bfloat16 and float16). "transpose" is never chosen. Measured with
-# `experiments.bench_layers`; the figures are in docs/benchmarks.md.
+# bfloat16 and float16, unless the dtype has its own entry). "transpose" is
+# never chosen. TensorFlow's bfloat16 phases take their kernel gradient from
+# `shifted_kernel_gradient`, which makes them win from 32 filters rather
+# than 64. Measured with `experiments.bench_layers` and, for TensorFlow's
+# bfloat16, the script beside the figures in docs/benchmarks.md.
 UCONV_PHASES_FROM = {
-    "tensorflow": {"float32": 16, "float64": 16, "low_precision": 64},
+    "tensorflow": {"float32": 16, "float64": 16, "bfloat16": 32, "low_precision": 64},
     "jax": {"float32": 16, "float64": 16, "low_precision": 64},
     "torch": {"float32": 128, "float64": 128, "low_precision": 128},
 }

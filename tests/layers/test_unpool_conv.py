@@ -245,7 +245,18 @@ def test_kernel_has_conv2d_layout_and_auto_choice():
             (16, "float32", "phases"),
             (3, "float32", "subpixel"),
             (92, "mixed_bfloat16", "phases"),
+            (32, "bfloat16", "phases"),
+            (31, "bfloat16", "subpixel"),
+            (32, "float16", "subpixel"),
+            (64, "float16", "phases"),
+        ],
+        "jax": [
+            (92, "float32", "phases"),
+            (16, "float32", "phases"),
+            (3, "float32", "subpixel"),
+            (92, "mixed_bfloat16", "phases"),
             (32, "bfloat16", "subpixel"),
+            (64, "bfloat16", "phases"),
         ],
         "torch": [
             (256, "float32", "phases"),
@@ -254,7 +265,6 @@ def test_kernel_has_conv2d_layout_and_auto_choice():
             (128, "mixed_bfloat16", "phases"),
         ],
     }
-    rules["jax"] = rules["tensorflow"]
     for filters, dtype, expected in rules[BACKEND]:
         chosen = layers.UnpoolConv2D(filters, 5, dtype=dtype).resolved_implementation
         assert chosen == expected, (filters, dtype)
