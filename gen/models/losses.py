@@ -36,19 +36,23 @@ class EuclideanLoss(keras.losses.Loss):
         return 0.5 * ops.sum(ops.square(y_pred - y_true), axis=axes)
 
 
-def generator_losses(config):
+def generator_losses(config, mask_weight=None):
     """``(losses, loss_weights)`` dicts for `model.compile`, keyed by output.
 
     Args:
         config: a `gen.models.chairs_generator.GeneratorConfig`.
+        mask_weight: the mask loss's weight against the RGB loss's 1; None:
+            the authors' for the variant (`SOFTMAX_MASK_WEIGHT` or
+            `EUCLIDEAN_MASK_WEIGHT`).
     """
     if config.softmax_mask:
         # The model's "mask" output is the softmax's foreground probability;
         # binary cross-entropy of it is the two-class softmax NLL.
         mask_loss = keras.losses.BinaryCrossentropy(name="mask_nll")
-        weight = SOFTMAX_MASK_WEIGHT
+        default = SOFTMAX_MASK_WEIGHT
     else:
         mask_loss = EuclideanLoss(name="mask_euclidean")
-        weight = EUCLIDEAN_MASK_WEIGHT
+        default = EUCLIDEAN_MASK_WEIGHT
     losses = {"rgb": EuclideanLoss(name="rgb_euclidean"), "mask": mask_loss}
+    weight = default if mask_weight is None else float(mask_weight)
     return losses, {"rgb": 1.0, "mask": weight}

@@ -73,7 +73,11 @@ def set_frozen(setup, model, frozen):
     if changed:
         with setup.strategy.scope():
             generator_model.compile_generator(
-                model, model.optimizer, setup.generator, setup.jit
+                model,
+                model.optimizer,
+                setup.generator,
+                setup.jit,
+                setup.config.mask_loss_weight,
             )
 
 

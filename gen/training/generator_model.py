@@ -30,10 +30,11 @@ def learning_rate(config, horizon=None):
     )
 
 
-def compile_generator(model, optimizer, generator, jit_compile):
+def compile_generator(model, optimizer, generator, jit_compile, mask_weight=None):
     """Compiles `model` with the generator's losses (`generator`, its
-    `GeneratorConfig`) and its PSNR and mask IoU metrics."""
-    loss, loss_weights = losses.generator_losses(generator)
+    `GeneratorConfig`; `mask_weight`, the mask loss's weight, None for the
+    variant's default) and its PSNR and mask IoU metrics."""
+    loss, loss_weights = losses.generator_losses(generator, mask_weight)
     model.compile(
         optimizer=optimizer,
         loss=loss,
@@ -73,7 +74,7 @@ def build_model_and_optimizer(config, generator, policy, jit_compile, schedule=N
         epsilon=config.epsilon,
         weight_decay=config.weight_decay or None,
     )
-    compile_generator(model, optimizer, generator, jit_compile)
+    compile_generator(model, optimizer, generator, jit_compile, config.mask_loss_weight)
     # Slot variables must exist before a checkpoint is restored into them.
     optimizer.build(model.trainable_variables)
     return model, optimizer

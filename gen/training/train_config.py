@@ -94,6 +94,12 @@ class TrainConfig:
         choices=choices.ACTIVATIONS,
     )
     num_transform: int = setting(8, "Transformation inputs theta (8, or 0 for none).")
+    mask_loss_weight: float | None = setting(
+        None,
+        "Weight of the mask loss against the RGB loss (default: the "
+        "authors', 100 for the softmax mask of the -S variants, 0.1 for the "
+        "squared error of 2s-E). Larger values draw thin parts more often.",
+    )
     batch_size: int = setting(64, "Images per step.")
     steps: int = setting(100_000, "Optimisation steps in all.")
     learning_rate: float = setting(5e-4, "Adam's peak learning rate.")
@@ -213,7 +219,12 @@ class TrainConfig:
             "train_only_new_steps",
         )
         settings.check_positive_numbers(
-            self, "learning_rate", "width", "epsilon", "max_train_minutes"
+            self,
+            "learning_rate",
+            "width",
+            "epsilon",
+            "max_train_minutes",
+            "mask_loss_weight",
         )
         if (
             isinstance(self.weight_decay, bool)

@@ -151,6 +151,10 @@ def test_softmax_mask_loss_is_the_nll():
         chairs_generator.GeneratorConfig(3, variant="2s-S")
     )
     assert weights["mask"] == 100.0
+    _, chosen = losses.generator_losses(
+        chairs_generator.GeneratorConfig(3, variant="2s-S"), mask_weight=300
+    )
+    assert chosen == {"rgb": 1.0, "mask": 300.0}
     nll = -(mask * np.log(probability) + (1 - mask) * np.log(1 - probability))
     np.testing.assert_allclose(
         float(loss["mask"](mask, probability)), nll.mean(), rtol=1e-4

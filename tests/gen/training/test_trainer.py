@@ -101,6 +101,26 @@ def test_weight_decay_reaches_the_optimiser(chairs_data_dir, weight_decay, expec
     assert optimizer.weight_decay == expected
 
 
+@pytest.mark.parametrize("mask_loss_weight", [None, 7.0])
+def test_mask_loss_weight_weighs_the_compiled_loss(chairs_data_dir, mask_loss_weight):
+    config = _config(chairs_data_dir, mask_loss_weight=mask_loss_weight)
+    model, _ = generator_model.create_model_and_optimizer(config, 3, "float32", False)
+    rng = np.random.default_rng(0)
+    x = {
+        "class": np.eye(3, dtype="float32"),
+        "view": rng.normal(size=(3, 4)).astype("float32"),
+        "transform": np.zeros((3, 8), "float32"),
+    }
+    mask = (rng.random((3, 32, 32, 1)) > 0.5).astype("float32")
+    y = {"rgb": rng.random((3, 32, 32, 3)).astype("float32") * mask, "mask": mask}
+    scores = model.evaluate(x, y, batch_size=3, verbose=0, return_dict=True)
+    # TINY_RUN_FLAGS' variant, 2s-E: the authors' weight of its squared error.
+    weight = 0.1 if mask_loss_weight is None else mask_loss_weight
+    np.testing.assert_allclose(
+        scores["loss"], scores["rgb_loss"] + weight * scores["mask_loss"], rtol=1e-5
+    )
+
+
 def test_running_again_resumes_and_finishes(tiny_run, chairs_data_dir, tmp_path):
     workdir = _copy_run(tiny_run, tmp_path)
     result = trainer.train(_config(chairs_data_dir), workdir, echo=lambda line: None)
@@ -116,6 +136,7 @@ def test_a_run_stored_before_weight_decay_existed_resumes(
     path = pathlib.Path(workdir, "config.json")
     record = json.loads(path.read_text())
     del record["train"]["weight_decay"]
+    del record["train"]["mask_loss_weight"]
     path.write_text(json.dumps(record))
     result = trainer.train(_config(chairs_data_dir), workdir, echo=lambda line: None)
     assert result.step == 12
