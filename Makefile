@@ -10,8 +10,9 @@ DATA_DIR ?= runs/tensorflow_datasets
 ACCELERATOR_DIR ?= runs/accelerator
 
 # Sweet Home 3D's furniture libraries (Debian's sweethome3d-furniture, about
-# 120 MB): the tests render three of its chairs from a cache outside the
-# repository; `make demo-real` trains on its chairs from a copy in runs/.
+# 120 MB, and sweethome3d-furniture-nonfree, about 39 MB): the tests render
+# their chairs from a cache outside the repository; `make demo-real` trains
+# on their chairs from a copy in runs/.
 FURNITURE_CACHE ?= $(HOME)/.cache/deconvnet
 REAL_DIR ?= runs/demo-real
 REAL_DATA_DIR ?= runs/tensorflow_datasets
@@ -30,6 +31,36 @@ echo "Fetching sweethome3d-furniture (about 120 MB) into $(1)" && \
 (cd "$$tmp" && apt-get download -q sweethome3d-furniture) && \
 dpkg-deb -x "$$tmp"/sweethome3d-furniture_*.deb "$$tmp/deb" && \
 mv "$$tmp"/deb/usr/share/doc/sweethome3d-furniture/copyright "$$tmp"/deb/usr/share/sweethome3d/furniture/ && \
+mv "$$tmp"/deb/usr/share/sweethome3d/furniture "$(1)"; \
+rc=$$?; rm -rf "$$tmp"; exit $$rc )
+endef
+
+# Debian's sweethome3d-furniture-nonfree: Sweet Home 3D's Contributions,
+# LucaPresidente and Trees libraries, 565 models under the Free Art License
+# 1.3 (28 of them chairs). It is in Debian's non-free section, which
+# apt-get's default sources leave out, so it is fetched from Debian's
+# archive by its URL and checked against the archive's SHA-256.
+NONFREE_DEB := sweethome3d-furniture-nonfree_1.6.2-2_all.deb
+NONFREE_URL := http://deb.debian.org/debian/pool/non-free/s/sweethome3d-furniture-nonfree/$(NONFREE_DEB)
+NONFREE_SHA256 := 68d775d8de78e7c6f0bdf80d3fee788e19a0db682d23e4e47eca0f41cd4d5f46
+
+# $(call fetch_nonfree_furniture,DIR): its libraries and copyright file into
+# DIR, unless DIR exists. Unpacked two levels above DIR (outside the
+# manual folder that DIR may be in, which the dataset reads whole) and
+# renamed into place.
+define fetch_nonfree_furniture
+( if [ -d "$(1)" ]; then exit 0; fi; \
+if ! command -v dpkg-deb >/dev/null; then \
+	echo "No dpkg-deb here to unpack Debian's sweethome3d-furniture-nonfree: download Sweet Home 3D's Contributions, LucaPresidente and Trees libraries (*.sh3f) from https://www.sweethome3d.com/importModels.jsp into $(1)." >&2; exit 1; \
+fi; \
+mkdir -p "$$(dirname "$(1)")" && tmp=$$(mktemp -d "$$(dirname "$$(dirname "$(1)")")/.nonfree-partial-XXXXXX") && \
+echo "Fetching sweethome3d-furniture-nonfree (about 39 MB) into $(1)" && \
+{ $(PYTHON) -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:])' "$(NONFREE_URL)" "$$tmp/$(NONFREE_DEB)" 2>/dev/null || \
+	{ echo "Could not download $(NONFREE_URL): check the network, or put the libraries (*.sh3f) from https://www.sweethome3d.com/importModels.jsp into $(1)." >&2; false; }; } && \
+{ echo "$(NONFREE_SHA256)  $$tmp/$(NONFREE_DEB)" | sha256sum --check --quiet >/dev/null 2>&1 || \
+	{ echo "$(NONFREE_URL) came down with another SHA-256 than Debian's archive lists ($(NONFREE_SHA256)): fetch it again." >&2; false; }; } && \
+dpkg-deb -x "$$tmp/$(NONFREE_DEB)" "$$tmp/deb" && \
+mv "$$tmp"/deb/usr/share/doc/sweethome3d-furniture-nonfree/copyright "$$tmp"/deb/usr/share/sweethome3d/furniture/ && \
 mv "$$tmp"/deb/usr/share/sweethome3d/furniture "$(1)"; \
 rc=$$?; rm -rf "$$tmp"; exit $$rc )
 endef
@@ -78,6 +109,7 @@ test: $(STAMP) system-packages furniture-cache
 # the real-furniture test skips, saying so.
 furniture-cache:
 	@$(call fetch_furniture,$(FURNITURE_CACHE)/sweethome3d-furniture) || true
+	@$(call fetch_nonfree_furniture,$(FURNITURE_CACHE)/sweethome3d-furniture-nonfree) || true
 
 # The formatter and linter configured in pyproject.toml; `make format`
 # rewrites the files, `make lint` only checks (the suite runs it too).
@@ -105,11 +137,13 @@ demo: $(STAMP)
 	@echo "  TensorBoard: $(PY) -m tensorboard.main --logdir $(DEMO_DIR)/tensorboard"
 	@echo "  explore it live in the browser:     $(PY) -m experiments.explore --workdir=$(DEMO_DIR)"
 
-# `make demo` on real chairs: Sweet Home 3D's 64 chairs (mesh_renders,
-# rendered once, 1-2 minutes on 2 cores at 64x64), then the same 11
+# `make demo` on real chairs: the 92 chairs of Sweet Home 3D's libraries in
+# Debian's two packages (mesh_renders, rendered once, under a minute on 2
+# idle cores at 64x64), then the same 11
 # minutes of training, pictures and held-out table as `make demo`.
 demo-real: $(STAMP) system-packages
 	@$(call fetch_furniture,$(REAL_MANUAL_DIR))
+	@$(call fetch_nonfree_furniture,$(REAL_MANUAL_DIR)/sweethome3d-furniture-nonfree)
 	$(PY) -m experiments.train --flagfile=experiments/configs/demo_real.flags \
 		--workdir=$(REAL_DIR) --data_dir=$(REAL_DATA_DIR)
 	$(PY) -m experiments.render --workdir=$(REAL_DIR) --real

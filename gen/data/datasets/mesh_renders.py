@@ -47,7 +47,9 @@ Put Sweet Home 3D furniture libraries (*.sh3f) or folders of OBJ models
 Ubuntu, `apt-get download sweethome3d-furniture && dpkg-deb -x
 sweethome3d-furniture_*.deb DIR` (no root needed) puts five libraries, 820
 models, in DIR/usr/share/sweethome3d/furniture/; elsewhere, download the
-libraries from https://www.sweethome3d.com/freeModels.jsp.
+libraries from https://www.sweethome3d.com/freeModels.jsp. Debian's
+sweethome3d-furniture-nonfree (its non-free section) adds three libraries,
+565 models; `make demo-real` fetches both (docs/data.md).
 """
 
 # The per-model features, besides those of the chairs datasets.
