@@ -414,3 +414,30 @@ def test_make_demo_real_trains_the_demos_flags_on_the_real_chairs(monkeypatch):
     }
     assert differing <= dataset_fields, differing - dataset_fields
     assert (real.max_train_minutes, real.fit_to_time) == (11.0, True)
+
+
+@pytest.mark.slow(seconds=10)
+def test_mask_loss_weight_flag_weighs_the_logged_loss(chairs_data_dir, tmp_path):
+    """`--mask_loss_weight=7` as experiments.train reads it: every logged
+    loss is the RGB loss plus 7 times the mask loss (the default for this
+    2s-E would be 0.1), and config.json keeps it."""
+    from gen.training import trainer
+
+    tiny = {**TINY_RUN_FLAGS, "steps": 4, "log_every": 2}
+    config, workdir = train_flags(
+        *[f"--{k}={v}" for k, v in tiny.items()],
+        f"--workdir={tmp_path / 'run'}",
+        f"--data_dir={chairs_data_dir}",
+        "--mask_loss_weight=7",
+    )
+    trainer.train(config, workdir, echo=lambda line: None)
+    log = (tmp_path / "run" / "log.txt").read_text()
+    rows = re.findall(r"loss +([0-9.]+) +rgb +([0-9.]+) +mask +([0-9.]+)", log)
+    assert len(rows) == 2, log
+    for loss, rgb, mask in rows:
+        assert math.isclose(float(loss), float(rgb) + 7 * float(mask), abs_tol=1e-3)
+        assert not math.isclose(
+            float(loss), float(rgb) + 0.1 * float(mask), abs_tol=1e-3
+        )
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert record["train"]["mask_loss_weight"] == 7.0
