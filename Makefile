@@ -105,8 +105,8 @@ system-packages:
 test: $(STAMP) system-packages furniture-cache
 	$(PY) -m pytest -q -n auto --maxprocesses=4 --maxschedchunk=1 --durations=15
 
-# `apt-get download` + `dpkg-deb -x` need no root; where there is no apt-get
-# the real-furniture test skips, saying so.
+# `apt-get download`, the archive's URL and `dpkg-deb -x` need no root; where
+# a package cannot be fetched its real-furniture test skips, saying so.
 furniture-cache:
 	@$(call fetch_furniture,$(FURNITURE_CACHE)/sweethome3d-furniture) || true
 	@$(call fetch_nonfree_furniture,$(FURNITURE_CACHE)/sweethome3d-furniture-nonfree) || true
