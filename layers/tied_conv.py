@@ -4,7 +4,7 @@ Conv2DTranspose."""
 import keras
 from keras import ops
 
-from layers import _backend, _checks, _spatial, _weight_settings, arithmetic
+from layers import _backend, _checks, _spatial, _weight_settings, arithmetic, backends
 
 
 @keras.saving.register_keras_serializable(package="layers")
@@ -198,7 +198,7 @@ class TiedConv2D(keras.layers.Layer):
             outputs = ops.conv(inputs, self.kernel, self.strides, self.padding)
             bias, activation = self.bias, self.activation
         if bias is not None:
-            outputs = ops.add(outputs, bias)
+            outputs = backends.add_bias(outputs, bias)
         return activation(outputs) if activation else outputs
 
     def _conv_transpose(self, inputs):

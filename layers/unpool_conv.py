@@ -212,7 +212,7 @@ class UnpoolConv2D(keras.layers.Layer):
         else:
             outputs = self._transpose(inputs, kernel)
         if self.use_bias:
-            outputs = ops.add(outputs, self.bias)
+            outputs = backends.add_bias(outputs, self.bias)
         return self.activation(outputs) if self.activation else outputs
 
     def _sub_kernels(self, kernel):

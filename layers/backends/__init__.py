@@ -8,11 +8,12 @@ module here, as Keras keeps its kernels in ``keras/src/backend/<name>/``:
   unpooling with the max-pool gradient kernels (MaxPool and
   SelectAndScatter under XLA); `UnpoolConv2D`'s phase sub-kernels by
   split + concat rather than strided slices, and in bfloat16 its kernel's
-  gradient by one matrix product per input shift;
+  gradient by one matrix product per input shift; a bfloat16 bias's
+  gradient by `reduce_sum`;
 * `torch`: `max_pool2d(return_indices=True)`, then `max_unpool2d` or
   `scatter_add`;
 * `jax`: the `keras.ops` definitions (`layers._switch_windows`), which XLA
-  fuses.
+  fuses; a bfloat16 or float16 bias's gradient summed in float32.
 
 The module is picked once, when this package is imported, from
 `keras.backend.backend()`; the layers call the functions below and never
@@ -77,6 +78,19 @@ def switch_unpool(updates, switches, pool_size, strides, padding):
     ``(B, H, W, C)``, zeros elsewhere, adding values that land on one
     position. Returns ``(B, H, W, C)`` in the dtype of `updates`."""
     return _recipes.switch_unpool(updates, switches, pool_size, strides, padding)
+
+
+def add_bias(outputs, bias):
+    """``outputs + bias``, `bias` ``(C,)`` added along the last axis of
+    `outputs` ``(..., C)``, in the dtype of `outputs`, its gradient summed
+    without losing precision: TensorFlow's CPU kernel for it and XLA (on
+    JAX) sum bfloat16 in bfloat16, which stops growing at 256 to 512, so
+    both sum it in float32 there (`layers.backends.tensorflow.add_bias`,
+    `layers.backends.jax.add_bias`); PyTorch adds as `keras.ops.add`."""
+    recipe = getattr(_recipes, "add_bias", None)
+    if recipe is None:
+        return keras.ops.add(outputs, keras.ops.cast(bias, outputs.dtype))
+    return recipe(outputs, bias)
 
 
 def sub_kernels(kernel, row_starts, col_starts, size):

@@ -74,16 +74,21 @@ def gradients(fn, *args):
 
 def layer_gradients(layer, inputs, probe, **call_kwargs):
     """Gradients of ``sum(layer(*inputs) * probe)`` for each input, then for
-    each trainable weight (through `stateless_call`)."""
+    each trainable weight. The layer is called as a model calls it, in a
+    `keras.StatelessScope` that gives its weights the values being
+    differentiated: `layer.stateless_call` would run `call` without the
+    dtype policy's casts (a "mixed_bfloat16" layer would compute in
+    float32)."""
     inputs = list(inputs)
     weights = [to_numpy(v) for v in layer.trainable_variables]
-    fixed = [v.value for v in layer.non_trainable_variables]
+    fixed = [(v, v.value) for v in layer.non_trainable_variables]
 
     def loss(*args):
-        outputs, _ = layer.stateless_call(
-            list(args[len(inputs) :]), fixed, *args[: len(inputs)], **call_kwargs
-        )
-        return ops.sum(ops.multiply(outputs, probe))
+        values = args[len(inputs) :]
+        mapping = list(zip(layer.trainable_variables, values)) + fixed
+        with keras.StatelessScope(state_mapping=mapping):
+            outputs = layer(*args[: len(inputs)], **call_kwargs)
+        return ops.sum(ops.multiply(ops.cast(outputs, "float32"), probe))
 
     return gradients(loss, *inputs, *weights)
 

@@ -52,7 +52,7 @@ def test_output_shapes_of_every_variant(variant, resolution):
         mask = np.asarray(out["mask"])
         assert ((mask >= 0) & (mask <= 1)).all()
     if variant == "1s-S-deep":
-        extra = [l for l in model.layers if type(l) is keras.layers.Conv2D]
+        extra = [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
         assert len(extra) == stages - 1
 
 
@@ -185,7 +185,8 @@ def test_metrics_match_numpy():
 
 
 @pytest.mark.parametrize(
-    "variant, activation", [("2s-S", "leaky_relu"), ("1s-S", "relu")]
+    "variant, activation",
+    [("2s-S", "leaky_relu"), ("1s-S", "relu"), ("1s-S-deep", "leaky_relu")],
 )
 def test_saved_generator_loads_in_safe_mode(tmp_path, variant, activation):
     config = chairs_generator.GeneratorConfig(
@@ -202,6 +203,32 @@ def test_saved_generator_loads_in_safe_mode(tmp_path, variant, activation):
     }
     for key in ("rgb", "mask"):
         np.testing.assert_allclose(loaded(x)[key], model(x)[key], rtol=1e-5, atol=1e-6)
+
+
+def test_deep_variants_convolutions_are_keras_conv2d_with_whole_bias_sums():
+    """1s-S-deep's 3x3 convolutions compute and save as `keras.layers.Conv2D`
+    does, and in bfloat16 their bias's gradient is the whole sum (Keras'
+    own summed bfloat16 in bfloat16 on TensorFlow's CPU, stopping at 256)."""
+    model = chairs_generator.build_generator(
+        chairs_generator.GeneratorConfig(3, 32, "1s-S-deep", width=0.125)
+    )
+    conv = model.get_layer("conv1")
+    assert isinstance(conv, chairs_generator.AccurateBiasConv2D)
+    plain = keras.layers.Conv2D.from_config(conv.get_config())
+    x = np.random.default_rng(2).normal(size=(2, 16, 16, conv.input.shape[-1]))
+    plain.build(x.shape)
+    plain.set_weights([w + 0.1 for w in conv.get_weights()])
+    conv.set_weights(plain.get_weights())
+    np.testing.assert_allclose(conv(x), plain(x), rtol=1e-6, atol=1e-6)
+
+    low = chairs_generator.AccurateBiasConv2D(
+        2, 3, padding="same", dtype="mixed_bfloat16"
+    )
+    x = tf.zeros((16, 64, 64, 1))
+    low.build(x.shape)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.cast(low(x), tf.float32) * 0.5)
+    np.testing.assert_array_equal(tape.gradient(loss, low.bias), [32768] * 2)
 
 
 def test_mixed_precision_outputs_float32():
