@@ -9,7 +9,8 @@ module here, as Keras keeps its kernels in ``keras/src/backend/<name>/``:
   SelectAndScatter under XLA); `UnpoolConv2D`'s phase sub-kernels by
   split + concat rather than strided slices, and in bfloat16 its kernel's
   gradient by one matrix product per input shift; a bfloat16 bias's
-  gradient by `reduce_sum`;
+  gradient by `reduce_sum`; a float32 dense product's input gradient as
+  ``(kernel @ dy^T)^T``;
 * `torch`: `max_pool2d(return_indices=True)`, then `max_unpool2d` or
   `scatter_add`;
 * `jax`: the `keras.ops` definitions (`layers._switch_windows`), which XLA
@@ -91,6 +92,16 @@ def add_bias(outputs, bias):
     if recipe is None:
         return keras.ops.add(outputs, keras.ops.cast(bias, outputs.dtype))
     return recipe(outputs, bias)
+
+
+def matmul(x, kernel):
+    """``x @ kernel`` as a dense layer computes it (`x` ``(B, in)``,
+    `kernel` ``(in, out)``), its gradients in the form the backend runs
+    fastest: on TensorFlow in float32 the input's gradient as
+    ``(kernel @ dy^T)^T`` (`layers.backends.tensorflow.matmul`); elsewhere
+    `keras.ops.matmul`."""
+    recipe = getattr(_recipes, "matmul", None)
+    return keras.ops.matmul(x, kernel) if recipe is None else recipe(x, kernel)
 
 
 def sub_kernels(kernel, row_starts, col_starts, size):

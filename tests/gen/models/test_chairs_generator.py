@@ -231,6 +231,34 @@ def test_deep_variants_convolutions_are_keras_conv2d_with_whole_bias_sums():
     np.testing.assert_array_equal(tape.gradient(loss, low.bias), [32768] * 2)
 
 
+def test_dense_layers_compute_as_keras_dense_with_the_same_gradients():
+    """The generator's FC layers save and compute as `keras.layers.Dense`,
+    their gradients the same in float32 (the input's taken in another
+    form, `layers.backends.matmul`)."""
+    model = chairs_generator.build_generator(
+        chairs_generator.GeneratorConfig(3, 32, width=0.125)
+    )
+    dense = model.get_layer("joint_fc1")
+    assert isinstance(dense, chairs_generator.FastGradientDense)
+    plain = keras.layers.Dense.from_config(dense.get_config())
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.normal(size=(5, dense.input.shape[-1])), tf.float32)
+    plain.build(x.shape)
+    plain.set_weights([rng.normal(size=w.shape) for w in dense.get_weights()])
+    dense.set_weights(plain.get_weights())
+    grads = []
+    for layer in (dense, plain):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(layer(x) * tf.range(1.0, 1.0 + layer.units))
+        grads.append(tape.gradient(loss, [x, *layer.trainable_variables]))
+    np.testing.assert_allclose(dense(x), plain(x), rtol=1e-6, atol=1e-5)
+    for mine, keras_own in zip(*grads):
+        # float32 rounding of sums over 1,024 outputs, against their scale.
+        scale = np.abs(keras_own).max()
+        np.testing.assert_allclose(mine, keras_own, rtol=0, atol=1e-6 * scale)
+
+
 def test_mixed_precision_outputs_float32():
     model = chairs_generator.build_generator(
         chairs_generator.GeneratorConfig(3, 32, width=0.125), dtype="mixed_bfloat16"
