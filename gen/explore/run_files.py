@@ -31,8 +31,16 @@ from gen.training.workdir import CONFIG_FILE, GENERATOR_FILE, latest_checkpoint_
 # The members of a Keras 3 .keras archive.
 KERAS_MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
 # The layers the exploring tools cut a generator at (`gen.explore.latent`):
-# fully connected layers and (un)convolutions, by Keras class name.
-CUT_LAYER_CLASSES = ("Dense", "Conv2D", "UnpoolConv2D")
+# fully connected layers and (un)convolutions, by Keras class name (the
+# chairs generator's own `Dense` and `Conv2D` subclasses, and Keras' in
+# generators saved before them).
+CUT_LAYER_CLASSES = (
+    "Dense",
+    "FastGradientDense",
+    "Conv2D",
+    "AccurateBiasConv2D",
+    "UnpoolConv2D",
+)
 
 
 @dataclasses.dataclass(frozen=True)
