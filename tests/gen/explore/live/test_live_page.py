@@ -40,6 +40,10 @@ def browser():
 @pytest.fixture
 def page(browser):
     opened = browser.new_page(accept_downloads=True)
+    # The page's load waits for its first frames, drawn by the server in this
+    # test's process: with `make test`'s four workers on 2 cores compiling
+    # beside it, that once took longer than Playwright's 30 s default.
+    opened.set_default_navigation_timeout(120_000)
     yield opened
     opened.close()
 
