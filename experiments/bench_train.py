@@ -13,6 +13,12 @@ convolutions in bfloat16 and float32 (the best is the peak).
 Prints one JSON line per variant, the step's FLOPs (counted from the
 model), then for each precision the step time, its GFLOP/s and their share
 of that precision's convolution peak, and the ratios to the peer.
+
+    python -m experiments.bench_train --profile
+
+also runs TensorFlow's ops one at a time (for the whole run) and profiles
+each step: the share of the peak its convolutions and matrix products
+alone would reach, with the optimiser's update, and the other ops' times.
 """
 
 from gen import cli, settings

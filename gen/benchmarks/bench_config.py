@@ -76,6 +76,13 @@ class TrainBenchConfig:
     steps: int = setting(5, "Timed steps per variant and round.")
     rounds: int = setting(3, "Interleaved rounds.")
     xla: bool = setting(False, "Also time the Keras steps with XLA.")
+    profile: bool = setting(
+        False,
+        "Run TensorFlow's ops one at a time (one inter-op thread, for the "
+        "whole run), then profile each Keras step without XLA and print "
+        "where its time goes: the share of the peak its convolutions and "
+        "matrix products alone would reach, and the other ops.",
+    )
     torch_python: str | None = setting(
         None, "A Python with torch installed, to run the peer."
     )

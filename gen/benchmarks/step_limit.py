@@ -103,3 +103,46 @@ def line(fig):
     if fig.peer:
         text += f"; {fig.speedup_over_peer:.2f}x {fig.peer}"
     return text
+
+
+def is_compute(op_type):
+    """Whether a TensorFlow op type is a convolution or a matrix product
+    (oneDNN's ``_MklNativeConv2D``, ``_MklMatMul``, ...): the ops whose
+    FLOPs `train_speed.step_flops` counts."""
+    return "Conv2D" in op_type or "MatMul" in op_type
+
+
+def breakdown_lines(fig, op_ms, flops, shown=8):
+    """Where one step variant's time goes, op by op, against its peak.
+
+    `fig`: the variant's `PrecisionFigures`; `op_ms`: milliseconds per op
+    type of one step, the ops run one at a time (`op_profile.op_times`);
+    `flops`: the step's. The first line gives the share of the peak the
+    ops' sum, the convolutions and matrix products alone, and those with
+    the optimiser's update (``ResourceApply*``) would reach, each at the
+    median peak; the second the other ops, most costly first.
+    """
+    peak = fig.peak_gflops * 1e9
+
+    def share(ms):
+        return f"{flops / (ms / 1e3) / peak:.0%}"
+
+    compute = sum(t for op, t in op_ms.items() if is_compute(op))
+    update = sum(t for op, t in op_ms.items() if op.startswith("ResourceApply"))
+    total = sum(op_ms.values())
+    others = sorted(
+        (
+            (t, op)
+            for op, t in op_ms.items()
+            if not is_compute(op) and not op.startswith("ResourceApply")
+        ),
+        reverse=True,
+    )
+    return [
+        f"{fig.variant} ({fig.dtype}) op by op: {total:.1f} ms = {share(total)} "
+        f"of the peak; convolutions and matrix products {compute:.1f} ms, "
+        f"{share(compute)} alone; with the optimiser's update ({update:.1f} "
+        f"ms) {share(compute + update)}",
+        f"  the other ops, {total - compute - update:.1f} ms: "
+        + ", ".join(f"{op} {t:.1f}" for t, op in others[:shown]),
+    ]

@@ -11,7 +11,7 @@ import statistics
 
 import tensorflow as tf
 
-from gen.benchmarks import step_limit, timing, train_speed
+from gen.benchmarks import op_profile, step_limit, timing, train_speed
 from gen.training import runtime, train_config
 
 
@@ -60,6 +60,11 @@ def compare(bench):
     config = train_config.TrainConfig(
         resolution=64, variant="2s-E", num_transform=bench.transform
     )
+    if bench.profile:
+        # Ops one at a time: a profiled op's time is then its own, and the
+        # ops' times add up to the step's. Set before TensorFlow starts.
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        print("ops run one at a time (--profile): one inter-op thread", flush=True)
     default_policy, reason = runtime.resolve_precision("auto")
     print(f"default precision: {default_policy} ({reason})", flush=True)
     variants = _keras_variants(bench, config, default_policy)
@@ -139,6 +144,12 @@ def compare(bench):
     print(step_limit.flops_line(forward_flops, bench.batch))
     for fig in figures.values():
         print(step_limit.line(fig))
+    if bench.profile:
+        for name, (step, _, _) in variants.items():
+            if not name.endswith("xla"):  # XLA runs the step as one op
+                ms = op_profile.op_times(step, bench.steps).ms
+                for text in step_limit.breakdown_lines(figures[name], ms, step_flops):
+                    print(text, flush=True)
     if "pytorch float32" in medians:
         torch32 = medians["pytorch float32"]
         print(

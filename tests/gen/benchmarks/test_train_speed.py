@@ -1,8 +1,10 @@
 """`experiments.bench_train`'s measure of the limit: the step's FLOPs
 against TensorFlow's own profiler, the peak convolutions of the
-generator's shapes, and the lines printed for each precision (from given
-times: timings are never asserted)."""
+generator's shapes, the lines printed for each precision (from given
+times: timings are never asserted), the op-by-op profile of `--profile`,
+and the script as a user runs it."""
 
+import json
 import re
 
 import numpy as np
@@ -10,8 +12,9 @@ import pytest
 import tensorflow as tf
 
 import layers
-from gen.benchmarks import step_limit, train_speed
+from gen.benchmarks import op_profile, step_limit, train_speed
 from gen.models import chairs_generator
+from tests.scripts import run_script
 
 
 def _profiled_flops(model, op_types):
@@ -122,3 +125,82 @@ def test_each_precisions_line_from_times_of_the_same_rounds():
         r"convolution peak \(10\.0 GFLOP/s, float32 5x5 conv A; rounds 80%-80%\)",
         step_limit.line(alone),
     )
+
+
+def test_op_profile_counts_each_op_the_function_runs():
+    a = tf.random.stateless_normal((128, 128), (1, 2))
+    k = tf.random.stateless_normal((3, 3, 8, 4), (3, 4))
+    x = tf.random.stateless_normal((2, 8, 8, 8), (5, 6))
+
+    @tf.function
+    def fn():
+        product = tf.matmul(tf.matmul(a, a), a) + a
+        return product, tf.nn.conv2d(x, k, 1, "SAME")
+
+    fn()
+    times = op_profile.op_times(fn, calls=3)
+    # Per call: two products, one addition, one convolution (as oneDNN's
+    # rewrites of MatMul and Conv2D), and none of the runtime's own spans.
+    assert times.counts == {"_MklMatMul": 2, "AddV2": 1, "_MklNativeConv2D": 1}
+    assert set(times.ms) == set(times.counts)
+    assert all(ms > 0 for ms in times.ms.values())
+    assert list(times.ms.values()) == sorted(times.ms.values(), reverse=True)
+
+
+def test_breakdown_lines_from_a_steps_op_times():
+    convolutions = {"c": step_limit.PeakConvolution("bfloat16", 100e9, [0.5])}
+    fig = step_limit.figures("default", "bfloat16", [0.8], 40e9, convolutions)
+    op_ms = {
+        "_MklNativeConv2D": 100.0,
+        "_MklNativeConv2DBackpropInput": 60.0,
+        "_MklMatMul": 40.0,
+        "ResourceApplyAdam": 50.0,
+        "Cast": 30.0,
+        "Slice": 10.0,
+        "AddN": 20.0,
+    }
+    # Peak 200 GFLOP/s; 40 GFLOP in 310 ms, 200 ms, 250 ms: 65%, 100%, 80%.
+    assert step_limit.breakdown_lines(fig, op_ms, 40e9, shown=2) == [
+        "default (bfloat16) op by op: 310.0 ms = 65% of the peak; convolutions "
+        "and matrix products 200.0 ms, 100% alone; with the optimiser's update "
+        "(50.0 ms) 80%",
+        "  the other ops, 60.0 ms: Cast 30.0, AddN 20.0",
+    ]
+
+
+def test_bench_train_with_profile_as_a_user_runs_it():
+    """`python -m experiments.bench_train --profile` on a tiny batch: one
+    JSON line per variant with the step's FLOPs, each precision's line,
+    and each step's profile."""
+    result = run_script(
+        "bench_train",
+        "--profile",
+        "--batch=2",
+        "--classes=3",
+        "--steps=1",
+        "--rounds=1",
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert [r["variant"] for r in records] == ["default", "float32"]
+    # The 64x64 2s-E with 3 classes: 28,581,376 dense and 301,158,400
+    # uconv multiply-adds per image, 2 FLOPs each, x3, x batch 2.
+    assert {r["flops_per_step"] for r in records} == {3_956_877_312}
+    assert "ops run one at a time (--profile): one inter-op thread" in lines
+    for variant in ("default", "float32"):
+        (profile,) = [
+            line
+            for line in lines
+            if line.startswith(f"{variant} (") and " op by op: " in line
+        ]
+        total, compute = (
+            float(v)
+            for v in re.search(
+                r"op by op: ([\d.]+) ms .* matrix products ([\d.]+) ms", profile
+            ).groups()
+        )
+        assert 0 < compute < total
+        following = lines[lines.index(profile) + 1]
+        assert following.startswith("  the other ops, ")
