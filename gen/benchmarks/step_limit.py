@@ -127,17 +127,17 @@ def breakdown_lines(fig, op_ms, flops, shown=8):
     def share(ms):
         return f"{flops / (ms / 1e3) / peak:.0%}"
 
-    compute = sum(t for op, t in op_ms.items() if is_compute(op))
-    update = sum(t for op, t in op_ms.items() if op.startswith("ResourceApply"))
+    compute = update = 0.0
+    others = []
+    for op, t in op_ms.items():
+        if is_compute(op):
+            compute += t
+        elif op.startswith("ResourceApply"):
+            update += t
+        else:
+            others.append((t, op))
+    others.sort(reverse=True)
     total = sum(op_ms.values())
-    others = sorted(
-        (
-            (t, op)
-            for op, t in op_ms.items()
-            if not is_compute(op) and not op.startswith("ResourceApply")
-        ),
-        reverse=True,
-    )
     return [
         f"{fig.variant} ({fig.dtype}) op by op: {total:.1f} ms = {share(total)} "
         f"of the peak; convolutions and matrix products {compute:.1f} ms, "

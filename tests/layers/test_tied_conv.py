@@ -81,8 +81,8 @@ def test_transpose_matches_numpy_and_keras_conv2d_transpose(padding):
 @pytest.mark.parametrize("transpose", [False, True])
 def test_bfloat16_bias_gradients_are_whole_sums(transpose):
     """Both biases' gradients sum 4 x 32 x 32 positions in bfloat16, which
-    TensorFlow's CPU kernel for a bias summed in bfloat16 (stopping at
-    256): 0.5 per position must give 2048, on every backend."""
+    TensorFlow's CPU kernel for a bias's gradient summed in bfloat16,
+    stopping at 256: 0.5 per position must give 2048, on every backend."""
     layer = layers.TiedConv2D(2, 3, dtype="mixed_bfloat16")
     x = np.zeros((4, 32, 32, 2), "float32")
     code = layer(x)
